@@ -1,0 +1,40 @@
+//! `bgp-wire`: a zero-copy BGP-4 codec.
+//!
+//! Everything a BGP speaker puts on or takes off the wire: stream framing,
+//! every message ([RFC 4271]), capabilities, path attributes, NLRI for IPv4
+//! and IPv6 (unicast, multicast, ADD-PATH, MP-BGP), the error actions of
+//! [RFC 7606], and an encoder that packs UPDATEs to the negotiated size.
+//!
+//! # Sans-IO
+//! This crate reads no clock, opens no socket and spawns nothing: it turns
+//! bytes into values and values into bytes. It needs no time at all.
+//!
+//! # Two levels
+//! * **Views** borrow the received bytes. They are validated once by a
+//!   `parse` function; after that no accessor fails or panics, and iterating
+//!   prefixes or attributes allocates nothing.
+//! * **Owned representations** (`…Message`, [`PathAttribute`](attr::PathAttribute))
+//!   are plain values for building messages and for tests; `encode` writes
+//!   them, and `decode(encode(x)) == x`.
+//!
+//! # Never panic on peer bytes
+//! Every length a peer controls is checked before use. Malformed input gives
+//! an error that names its NOTIFICATION (code, subcode, data) and, for
+//! UPDATEs, its RFC 7606 [`Action`](error::Action).
+//!
+//! [RFC 4271]: https://www.rfc-editor.org/rfc/rfc4271
+//! [RFC 7606]: https://www.rfc-editor.org/rfc/rfc7606
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod codepoint;
+pub mod context;
+pub mod header;
+pub mod notification;
+pub mod types;
+
+pub use codepoint::{Afi, AttrType, CapabilityCode, ErrorCode, MessageType, Safi};
+pub use context::SessionContext;
+pub use header::{Frame, HeaderError, frame};
+pub use notification::Notification;
+pub use types::{AS_TRANS, Family, FamilySet, Nlri};
