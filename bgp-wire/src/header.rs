@@ -48,10 +48,13 @@ impl HeaderError {
     /// data RFC 4271 §6.1 requires (the length field, or the type).
     pub fn notification(&self) -> Notification {
         let (sub, data) = match *self {
-            Self::ConnectionNotSynchronized => (subcode::Header::CONNECTION_NOT_SYNCHRONIZED, vec![]),
-            Self::BadMessageLength { len, .. } => {
-                (subcode::Header::BAD_MESSAGE_LENGTH, len.to_be_bytes().to_vec())
+            Self::ConnectionNotSynchronized => {
+                (subcode::Header::CONNECTION_NOT_SYNCHRONIZED, vec![])
             }
+            Self::BadMessageLength { len, .. } => (
+                subcode::Header::BAD_MESSAGE_LENGTH,
+                len.to_be_bytes().to_vec(),
+            ),
             Self::BadMessageType(t) => (subcode::Header::BAD_MESSAGE_TYPE, vec![t]),
         };
         Notification::new(ErrorCode::MESSAGE_HEADER, sub.0, data)
@@ -61,11 +64,11 @@ impl HeaderError {
 /// The smallest and largest length a message of this type may have.
 const fn length_bounds(ty: MessageType, max: usize) -> Option<(usize, usize)> {
     Some(match ty.0 {
-        1 => (29, max),                 // OPEN: 10 octets after the header
-        2 => (23, max),                 // UPDATE: two 2-octet lengths
-        3 => (21, max),                 // NOTIFICATION: code and subcode
-        4 => (HEADER_LEN, HEADER_LEN),  // KEEPALIVE: header only
-        5 => (23, max),                 // ROUTE-REFRESH: AFI, subtype, SAFI (+ ORF entries)
+        1 => (29, max),                // OPEN: 10 octets after the header
+        2 => (23, max),                // UPDATE: two 2-octet lengths
+        3 => (21, max),                // NOTIFICATION: code and subcode
+        4 => (HEADER_LEN, HEADER_LEN), // KEEPALIVE: header only
+        5 => (23, max),                // ROUTE-REFRESH: AFI, subtype, SAFI (+ ORF entries)
         _ => return None,
     })
 }
@@ -142,7 +145,10 @@ mod tests {
         two.extend_from_slice(&k);
         assert_eq!(
             frame(&two, 4096),
-            Ok(Some(Frame { ty: MessageType::KEEPALIVE, len: 19 }))
+            Ok(Some(Frame {
+                ty: MessageType::KEEPALIVE,
+                len: 19
+            }))
         );
     }
 
@@ -151,12 +157,25 @@ mod tests {
         let mut k = keepalive();
         k[3] = 0;
         assert_eq!(frame(&k, 4096), Err(HeaderError::ConnectionNotSynchronized));
-        assert_eq!(frame(&k[..5], 4096), Err(HeaderError::ConnectionNotSynchronized));
+        assert_eq!(
+            frame(&k[..5], 4096),
+            Err(HeaderError::ConnectionNotSynchronized)
+        );
         let mut k = keepalive();
         k[17] = 20;
-        assert!(matches!(frame(&k, 4096), Err(HeaderError::BadMessageLength { len: 20, .. })));
-        let n = HeaderError::BadMessageLength { len: 20, ty: MessageType::KEEPALIVE }.notification();
-        assert_eq!((n.code, n.subcode, &n.data[..]), (ErrorCode::MESSAGE_HEADER, 2, &[0u8, 20][..]));
+        assert!(matches!(
+            frame(&k, 4096),
+            Err(HeaderError::BadMessageLength { len: 20, .. })
+        ));
+        let n = HeaderError::BadMessageLength {
+            len: 20,
+            ty: MessageType::KEEPALIVE,
+        }
+        .notification();
+        assert_eq!(
+            (n.code, n.subcode, &n.data[..]),
+            (ErrorCode::MESSAGE_HEADER, 2, &[0u8, 20][..])
+        );
         let mut k = keepalive();
         k[18] = 9;
         assert_eq!(frame(&k, 4096), Err(HeaderError::BadMessageType(9)));

@@ -27,14 +27,23 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod attr;
+pub mod capability;
 pub mod codepoint;
 pub mod context;
+pub mod error;
 pub mod header;
+pub mod nlri;
 pub mod notification;
+pub mod open;
+pub mod route_refresh;
 pub mod types;
+pub mod update;
 
 pub use codepoint::{Afi, AttrType, CapabilityCode, ErrorCode, MessageType, Safi};
 pub use context::SessionContext;
+pub use error::{Action, UpdateError, UpdateErrorKind};
 pub use header::{Frame, HeaderError, frame};
 pub use notification::Notification;
 pub use types::{AS_TRANS, Family, FamilySet, Nlri};
+pub use update::{Update, UpdateBuilder, UpdateMessage};

@@ -254,7 +254,11 @@ pub(crate) fn v4_prefix(len: u8, bytes: &[u8]) -> Ipv4Net {
     a[..n].copy_from_slice(&bytes[..n]);
     let len = len.min(32);
     let raw = u32::from_be_bytes(a);
-    let masked = if len == 0 { 0 } else { raw & (u32::MAX << (32 - len)) };
+    let masked = if len == 0 {
+        0
+    } else {
+        raw & (u32::MAX << (32 - len))
+    };
     Ipv4Net::new_assert(Ipv4Addr::from(masked), len)
 }
 
@@ -266,7 +270,11 @@ pub(crate) fn v6_prefix(len: u8, bytes: &[u8]) -> Ipv6Net {
     a[..n].copy_from_slice(&bytes[..n]);
     let len = len.min(128);
     let raw = u128::from_be_bytes(a);
-    let masked = if len == 0 { 0 } else { raw & (u128::MAX << (128 - len)) };
+    let masked = if len == 0 {
+        0
+    } else {
+        raw & (u128::MAX << (128 - len))
+    };
     Ipv6Net::new_assert(Ipv6Addr::from(masked), len)
 }
 
@@ -290,7 +298,10 @@ mod tests {
         assert_eq!(v4_prefix(9, &[10, 255]).to_string(), "10.128.0.0/9");
         assert_eq!(v4_prefix(0, &[]).to_string(), "0.0.0.0/0");
         assert_eq!(v4_prefix(32, &[1, 2, 3, 4]).to_string(), "1.2.3.4/32");
-        assert_eq!(v6_prefix(33, &[0x20, 1, 0xd, 0xb8, 0xff]).to_string(), "2001:db8:8000::/33");
+        assert_eq!(
+            v6_prefix(33, &[0x20, 1, 0xd, 0xb8, 0xff]).to_string(),
+            "2001:db8:8000::/33"
+        );
     }
 
     #[test]

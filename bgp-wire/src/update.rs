@@ -1,0 +1,1269 @@
+//! UPDATE messages ([RFC 4271 §4.3](https://www.rfc-editor.org/rfc/rfc4271#section-4.3))
+//! with the error handling of [RFC 7606](https://www.rfc-editor.org/rfc/rfc7606).
+//!
+//! [`Update::parse`] validates an UPDATE body in one pass and returns a view
+//! whose accessors and iterators cannot fail. A malformed UPDATE that RFC
+//! 7606 lets the session survive still yields a view; [`Update::action`]
+//! says what to do with it and [`Update::error`] why. Only errors that
+//! require a session reset make `parse` return `Err`.
+//!
+//! [`UpdateMessage`] is the owned form and [`UpdateBuilder`] packs routes into
+//! as few UPDATEs as the negotiated maximum size allows.
+
+use smallvec::SmallVec;
+
+use crate::attr::{
+    self, Aggregator, Aigp, AsPath, AsPathBuf, Attribute, ClusterList, Communities, ExtCommunities,
+    Ipv6ExtCommunities, LargeCommunities, MpNlri, MpReach, MpReachNlri, MpUnreach, MpUnreachNlri,
+    NextHop, Origin, PathAttribute, RawAttr,
+};
+use crate::codepoint::{AttrType, MessageType};
+use crate::context::SessionContext;
+use crate::error::{Action, UpdateError, UpdateErrorKind};
+use crate::header::{HEADER_LEN, put_header};
+use crate::nlri::{self, Prefixes};
+use crate::types::{AS_TRANS, Family, Nlri};
+
+/// Slot index of the attribute types the view records, for O(1) access.
+#[inline]
+const fn slot(ty: u8) -> Option<usize> {
+    Some(match ty {
+        1..=10 => ty as usize - 1,
+        16 => 10,
+        17 => 11,
+        18 => 12,
+        25 => 13,
+        26 => 14,
+        32 => 15,
+        35 => 16,
+        _ => return None,
+    })
+}
+const SLOTS: usize = 17;
+
+/// A validated UPDATE message body (the bytes after the 19-octet header).
+///
+/// Holds slices of the original buffer and the offsets of the attributes it
+/// found; it allocates only when an UPDATE has more than two attributes to
+/// hide (duplicates or discarded ones).
+#[derive(Clone, Debug)]
+pub struct Update<'a> {
+    withdrawn: &'a [u8],
+    attrs: &'a [u8],
+    nlri: &'a [u8],
+    ctx: SessionContext,
+    /// Offset + 1 of each recorded attribute within `attrs` (0: absent).
+    slots: [u16; SLOTS],
+    mp_reach: Option<MpReach<'a>>,
+    mp_unreach: Option<MpUnreach<'a>>,
+    /// Offsets of attributes not to show: duplicates and discarded ones.
+    hidden: SmallVec<[u16; 2]>,
+    error: Option<UpdateError<'a>>,
+}
+
+impl<'a> Update<'a> {
+    /// Validates an UPDATE body under the session context `ctx`.
+    ///
+    /// `Err` only for errors whose RFC 7606 action is a session reset; any
+    /// lesser error is reported by [`Update::error`] on the returned view.
+    /// When several errors apply, the most severe is reported (§3 (f)).
+    pub fn parse(body: &'a [u8], ctx: &SessionContext) -> Result<Self, UpdateError<'a>> {
+        let reset = |kind| UpdateError { kind, data: &[] };
+        let Some((wl, rest)) = body.split_first_chunk::<2>() else {
+            return Err(reset(UpdateErrorKind::WithdrawnLength));
+        };
+        let wlen = usize::from(u16::from_be_bytes(*wl));
+        let Some((withdrawn, rest)) = rest.split_at_checked(wlen) else {
+            return Err(reset(UpdateErrorKind::WithdrawnLength));
+        };
+        let Some((al, rest)) = rest.split_first_chunk::<2>() else {
+            return Err(reset(UpdateErrorKind::WithdrawnLength));
+        };
+        let alen = usize::from(u16::from_be_bytes(*al));
+        let Some((attrs, nlri)) = rest.split_at_checked(alen) else {
+            return Err(reset(UpdateErrorKind::AttributeListLength));
+        };
+        let ap4 = ctx.add_path(Family::IPV4_UNICAST);
+        if nlri::check(withdrawn, 32, ap4).is_none() {
+            return Err(reset(UpdateErrorKind::WithdrawnSyntax));
+        }
+        if nlri::check(nlri, 32, ap4).is_none() {
+            return Err(reset(UpdateErrorKind::NlriSyntax));
+        }
+
+        let mut u = Self {
+            withdrawn,
+            attrs,
+            nlri,
+            ctx: *ctx,
+            slots: [0; SLOTS],
+            mp_reach: None,
+            mp_unreach: None,
+            hidden: SmallVec::new(),
+            error: None,
+        };
+        let mut seen = [0u64; 4];
+        let mut mp_reach_seen = false;
+        let mut rest = attrs;
+        while !rest.is_empty() {
+            let off = attrs.len() - rest.len();
+            let Ok((raw, next)) = attr::split_attr(rest) else {
+                // RFC 7606 §4: the NLRI is still located by the total
+                // attribute length; stop parsing attributes.
+                u.note(UpdateErrorKind::AttributeOverrun, rest);
+                break;
+            };
+            rest = next;
+            let t = raw.ty.0;
+            let (word, bit) = (usize::from(t >> 6), 1u64 << (t & 63));
+            if seen[word] & bit != 0 {
+                if raw.ty == AttrType::MP_REACH_NLRI || raw.ty == AttrType::MP_UNREACH_NLRI {
+                    return Err(reset(UpdateErrorKind::DuplicateMp(raw.ty)));
+                }
+                u.note(UpdateErrorKind::Duplicate(raw.ty), raw.bytes);
+                u.hidden.push(off as u16);
+                continue;
+            }
+            seen[word] |= bit;
+            if let Err(kind) = u.check_attr(raw, ctx, &mut mp_reach_seen) {
+                if kind.action() == Action::SessionReset {
+                    return Err(UpdateError {
+                        kind,
+                        data: raw.bytes,
+                    });
+                }
+                u.note(kind, raw.bytes);
+                u.hidden.push(off as u16);
+                continue;
+            }
+            if let Some(s) = slot(t) {
+                u.slots[s] = off as u16 + 1;
+            }
+        }
+
+        // RFC 7606 §3 (d); NEXT_HOP only for the NLRI field (RFC 4760 §3).
+        if !nlri.is_empty() || mp_reach_seen {
+            let present = |t: AttrType| seen[usize::from(t.0 >> 6)] & (1 << (t.0 & 63)) != 0;
+            for t in [AttrType::ORIGIN, AttrType::AS_PATH] {
+                if !present(t) {
+                    u.note(UpdateErrorKind::Missing(t), &[]);
+                }
+            }
+            if !nlri.is_empty() && !present(AttrType::NEXT_HOP) {
+                u.note(UpdateErrorKind::Missing(AttrType::NEXT_HOP), &[]);
+            }
+        }
+        Ok(u)
+    }
+
+    /// Checks one attribute's flags and value.
+    #[inline]
+    fn check_attr(
+        &mut self,
+        raw: RawAttr<'a>,
+        ctx: &SessionContext,
+        mp_reach_seen: &mut bool,
+    ) -> Result<(), UpdateErrorKind> {
+        let ty = raw.ty;
+        let ot = raw.flags.0 & (attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE);
+        match attr::expected_flags(ty) {
+            Some(f) if ot != f => return Err(UpdateErrorKind::Flags(ty)),
+            None if !raw.flags.optional() && !ty.is_known() => {
+                return Err(UpdateErrorKind::UnrecognizedWellKnown(ty));
+            }
+            _ => {}
+        }
+        match ty {
+            AttrType::MP_REACH_NLRI => {
+                *mp_reach_seen = true;
+                self.mp_reach = Some(MpReach::parse(raw.value, ctx)?);
+                Ok(())
+            }
+            AttrType::MP_UNREACH_NLRI => {
+                self.mp_unreach = Some(MpUnreach::parse(raw.value, ctx)?);
+                Ok(())
+            }
+            AttrType::AS4_PATH | AttrType::AS4_AGGREGATOR if ctx.four_octet_as => {
+                Err(UpdateErrorKind::As4OnFourOctetSession(ty))
+            }
+            _ => attr::validate_value(ty, raw.value, ctx),
+        }
+    }
+
+    /// Records an error unless a more severe one is already recorded.
+    #[inline]
+    fn note(&mut self, kind: UpdateErrorKind, data: &'a [u8]) {
+        if self.error.is_none_or(|e| kind.action() > e.action()) {
+            self.error = Some(UpdateError { kind, data });
+        }
+    }
+
+    //--- Errors
+
+    /// The most severe RFC 7606 error found, if any (never a session reset:
+    /// those make [`Update::parse`] fail).
+    pub const fn error(&self) -> Option<UpdateError<'a>> {
+        self.error
+    }
+
+    /// The RFC 7606 action the receiver must take ([`Action::None`] when the
+    /// UPDATE is well formed). With [`Action::TreatAsWithdraw`] every prefix in
+    /// [`Update::announced`] and [`Update::mp_reach`] is to be withdrawn; with
+    /// [`Action::AfiSafiDisable`] the family named by the error is.
+    pub fn action(&self) -> Action {
+        self.error.map_or(Action::None, |e| e.action())
+    }
+
+    //--- NLRI
+
+    /// The withdrawn IPv4 unicast prefixes of the Withdrawn Routes field.
+    pub fn withdrawn(&self) -> Prefixes<'a> {
+        Prefixes::new(
+            self.withdrawn,
+            false,
+            self.ctx.add_path(Family::IPV4_UNICAST),
+        )
+    }
+
+    /// The announced IPv4 unicast prefixes of the NLRI field.
+    pub fn announced(&self) -> Prefixes<'a> {
+        Prefixes::new(self.nlri, false, self.ctx.add_path(Family::IPV4_UNICAST))
+    }
+
+    /// Every withdrawn prefix: the Withdrawn Routes field, then
+    /// MP_UNREACH_NLRI (prefix families).
+    pub fn all_withdrawn(&self) -> impl Iterator<Item = Nlri> + use<'a> {
+        self.withdrawn().chain(
+            self.mp_unreach
+                .and_then(|m| m.prefixes())
+                .into_iter()
+                .flatten(),
+        )
+    }
+
+    /// Every announced prefix: the NLRI field, then MP_REACH_NLRI (prefix
+    /// families).
+    pub fn all_announced(&self) -> impl Iterator<Item = Nlri> + use<'a> {
+        self.announced().chain(
+            self.mp_reach
+                .and_then(|m| m.prefixes())
+                .into_iter()
+                .flatten(),
+        )
+    }
+
+    /// The raw Withdrawn Routes field.
+    pub const fn withdrawn_bytes(&self) -> &'a [u8] {
+        self.withdrawn
+    }
+    /// The raw NLRI field.
+    pub const fn nlri_bytes(&self) -> &'a [u8] {
+        self.nlri
+    }
+    /// The raw path attribute list.
+    pub const fn attribute_bytes(&self) -> &'a [u8] {
+        self.attrs
+    }
+
+    /// The family whose End-of-RIB marker this is (RFC 4724 §2): an empty
+    /// UPDATE for IPv4 unicast, or one holding only an empty MP_UNREACH_NLRI.
+    pub fn end_of_rib(&self) -> Option<Family> {
+        if !self.withdrawn.is_empty() || !self.nlri.is_empty() {
+            return None;
+        }
+        if self.attrs.is_empty() {
+            return Some(Family::IPV4_UNICAST);
+        }
+        let m = self.mp_unreach?;
+        let only = attr::split_attr(self.attrs).is_ok_and(|(_, rest)| rest.is_empty());
+        (only && m.is_end_of_rib()).then_some(m.family())
+    }
+
+    //--- Attributes
+
+    /// The accepted attributes in wire order, typed. Duplicates and
+    /// discarded or malformed attributes are not shown.
+    pub fn attributes(&self) -> Attributes<'a> {
+        Attributes {
+            rest: self.attrs,
+            base: self.attrs.len(),
+            hidden: self.hidden.clone(),
+            ctx: self.ctx,
+        }
+    }
+
+    #[inline]
+    fn raw(&self, ty: AttrType) -> Option<&'a [u8]> {
+        let off = *self.slots.get(slot(ty.0)?)?;
+        let off = usize::from(off.checked_sub(1)?);
+        attr::split_attr(self.attrs.get(off..)?)
+            .ok()
+            .map(|(r, _)| r.value)
+    }
+
+    #[inline]
+    fn u32_attr(&self, ty: AttrType) -> Option<u32> {
+        self.raw(ty)
+            .and_then(|v| v.try_into().ok())
+            .map(u32::from_be_bytes)
+    }
+
+    /// ORIGIN.
+    pub fn origin(&self) -> Option<Origin> {
+        self.raw(AttrType::ORIGIN)?
+            .first()
+            .copied()
+            .and_then(Origin::from_u8)
+    }
+    /// AS_PATH as on the wire (2- or 4-octet per the context).
+    pub fn as_path(&self) -> Option<AsPath<'a>> {
+        self.raw(AttrType::AS_PATH)
+            .map(|v| AsPath::new(v, self.ctx.four_octet_as))
+    }
+    /// NEXT_HOP.
+    pub fn next_hop(&self) -> Option<std::net::Ipv4Addr> {
+        self.u32_attr(AttrType::NEXT_HOP).map(Into::into)
+    }
+    /// MULTI_EXIT_DISC.
+    pub fn med(&self) -> Option<u32> {
+        self.u32_attr(AttrType::MED)
+    }
+    /// LOCAL_PREF.
+    pub fn local_pref(&self) -> Option<u32> {
+        self.u32_attr(AttrType::LOCAL_PREF)
+    }
+    /// Whether ATOMIC_AGGREGATE is present.
+    pub fn atomic_aggregate(&self) -> bool {
+        self.raw(AttrType::ATOMIC_AGGREGATE).is_some()
+    }
+    /// AGGREGATOR as on the wire.
+    pub fn aggregator(&self) -> Option<Aggregator> {
+        self.typed(AttrType::AGGREGATOR).and_then(|a| match a {
+            Attribute::Aggregator(a) => Some(a),
+            _ => None,
+        })
+    }
+    /// COMMUNITIES.
+    pub fn communities(&self) -> Option<Communities<'a>> {
+        self.raw(AttrType::COMMUNITIES).map(attr::List::new)
+    }
+    /// ORIGINATOR_ID.
+    pub fn originator_id(&self) -> Option<std::net::Ipv4Addr> {
+        self.u32_attr(AttrType::ORIGINATOR_ID).map(Into::into)
+    }
+    /// CLUSTER_LIST.
+    pub fn cluster_list(&self) -> Option<ClusterList<'a>> {
+        self.raw(AttrType::CLUSTER_LIST).map(attr::List::new)
+    }
+    /// EXTENDED COMMUNITIES.
+    pub fn ext_communities(&self) -> Option<ExtCommunities<'a>> {
+        self.raw(AttrType::EXTENDED_COMMUNITIES)
+            .map(attr::List::new)
+    }
+    /// IPv6 Address Specific Extended Communities.
+    pub fn ipv6_ext_communities(&self) -> Option<Ipv6ExtCommunities<'a>> {
+        self.raw(AttrType::IPV6_EXTENDED_COMMUNITIES)
+            .map(attr::List::new)
+    }
+    /// LARGE_COMMUNITY.
+    pub fn large_communities(&self) -> Option<LargeCommunities<'a>> {
+        self.raw(AttrType::LARGE_COMMUNITIES).map(attr::List::new)
+    }
+    /// AS4_PATH (only ever present on a 2-octet session).
+    pub fn as4_path(&self) -> Option<AsPath<'a>> {
+        self.raw(AttrType::AS4_PATH).map(|v| AsPath::new(v, true))
+    }
+    /// AS4_AGGREGATOR (only ever present on a 2-octet session).
+    pub fn as4_aggregator(&self) -> Option<Aggregator> {
+        self.typed(AttrType::AS4_AGGREGATOR).and_then(|a| match a {
+            Attribute::As4Aggregator(a) => Some(a),
+            _ => None,
+        })
+    }
+    /// AIGP.
+    pub fn aigp(&self) -> Option<Aigp<'a>> {
+        self.typed(AttrType::AIGP).and_then(|a| match a {
+            Attribute::Aigp(a) => Some(a),
+            _ => None,
+        })
+    }
+    /// Only to Customer.
+    pub fn otc(&self) -> Option<u32> {
+        self.u32_attr(AttrType::OTC)
+    }
+    /// MP_REACH_NLRI, if present and well formed.
+    pub const fn mp_reach(&self) -> Option<MpReach<'a>> {
+        self.mp_reach
+    }
+    /// MP_UNREACH_NLRI, if present and well formed.
+    pub const fn mp_unreach(&self) -> Option<MpUnreach<'a>> {
+        self.mp_unreach
+    }
+
+    fn typed(&self, ty: AttrType) -> Option<Attribute<'a>> {
+        let off = usize::from(self.slots.get(slot(ty.0)?)?.checked_sub(1)?);
+        let (raw, _) = attr::split_attr(self.attrs.get(off..)?).ok()?;
+        Some(Attribute::from_raw(raw, &self.ctx))
+    }
+
+    /// The AS path with AS4_PATH merged in (RFC 6793 §4.2.3). On a 4-octet
+    /// session, or without AS4_PATH, this is [`Update::as_path`]. AS4_PATH is
+    /// ignored when AGGREGATOR is present with an AS other than AS_TRANS.
+    pub fn effective_as_path(&self) -> Option<AsPathBuf> {
+        let path = self.as_path()?.to_buf();
+        let Some(as4) = self.as4_path() else {
+            return Some(path);
+        };
+        if self.aggregator().is_some_and(|a| a.asn != AS_TRANS) {
+            return Some(path);
+        }
+        Some(path.merge_as4(&as4.to_buf()))
+    }
+
+    /// The aggregator with AS4_AGGREGATOR applied (RFC 6793 §4.2.3): used when
+    /// AGGREGATOR carries AS_TRANS.
+    pub fn effective_aggregator(&self) -> Option<Aggregator> {
+        let a = self.aggregator()?;
+        match self.as4_aggregator() {
+            Some(a4) if a.asn == AS_TRANS => Some(a4),
+            _ => Some(a),
+        }
+    }
+
+    /// An owned copy of the message as accepted (hidden attributes left out).
+    pub fn to_message(&self) -> UpdateMessage {
+        UpdateMessage {
+            withdrawn: self.withdrawn().collect(),
+            attributes: self.attributes().map(|a| a.to_owned_attr()).collect(),
+            announced: self.announced().collect(),
+        }
+    }
+}
+
+/// Iterator over the accepted attributes of an [`Update`].
+#[derive(Clone, Debug)]
+pub struct Attributes<'a> {
+    rest: &'a [u8],
+    base: usize,
+    hidden: SmallVec<[u16; 2]>,
+    ctx: SessionContext,
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Attribute<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Attribute<'a>> {
+        loop {
+            let off = self.base - self.rest.len();
+            let (raw, rest) = attr::split_attr(self.rest).ok()?;
+            self.rest = rest;
+            if !self.hidden.is_empty() && self.hidden.contains(&(off as u16)) {
+                continue;
+            }
+            return Some(Attribute::from_raw(raw, &self.ctx));
+        }
+    }
+}
+
+//----------- Owned UPDATE ----------------------------------------------------
+
+/// An error building an UPDATE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The message would exceed the session's maximum message length.
+    #[error("message of {len} octets exceeds the maximum of {max}")]
+    TooLong {
+        /// The length the message would have.
+        len: usize,
+        /// The session maximum.
+        max: usize,
+    },
+    /// An attribute value exceeds 65535 octets.
+    #[error("{0:?} value exceeds 65535 octets")]
+    AttributeTooLong(AttrType),
+    /// A route cannot be sent to this session (an IPv6 next hop for IPv4
+    /// NLRI without RFC 8950 extended next hop).
+    #[error("next hop of the wrong family for {0}")]
+    NextHopFamily(Family),
+}
+
+/// An owned UPDATE: withdrawn IPv4 prefixes, attributes (MP_REACH_NLRI and
+/// MP_UNREACH_NLRI among them), announced IPv4 prefixes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UpdateMessage {
+    /// The Withdrawn Routes field.
+    pub withdrawn: Vec<Nlri>,
+    /// The path attributes in order.
+    pub attributes: Vec<PathAttribute>,
+    /// The NLRI field.
+    pub announced: Vec<Nlri>,
+}
+
+impl UpdateMessage {
+    /// The length of the encoded message, header included.
+    pub fn encoded_len(&self, ctx: &SessionContext) -> usize {
+        let ap = ctx.add_path(Family::IPV4_UNICAST);
+        let nl = |v: &[Nlri]| {
+            v.iter()
+                .map(|n| {
+                    n.wire_len() + if ap && n.path_id.is_none() { 4 } else { 0 }
+                        - if !ap && n.path_id.is_some() { 4 } else { 0 }
+                })
+                .sum::<usize>()
+        };
+        HEADER_LEN
+            + 4
+            + nl(&self.withdrawn)
+            + self
+                .attributes
+                .iter()
+                .map(|a| a.wire_len(ctx))
+                .sum::<usize>()
+            + nl(&self.announced)
+    }
+
+    /// Appends the whole message (header included) to `out`.
+    ///
+    /// Path identifiers are written when `ctx` has ADD-PATH for IPv4 unicast
+    /// (0 for entries without one) and left out otherwise.
+    pub fn encode(&self, ctx: &SessionContext, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let len = self.encoded_len(ctx);
+        if len > ctx.max_message_len {
+            return Err(EncodeError::TooLong {
+                len,
+                max: ctx.max_message_len,
+            });
+        }
+        if let Some(a) = self.attributes.iter().find(|a| a.value_len(ctx) > 0xffff) {
+            return Err(EncodeError::AttributeTooLong(a.ty()));
+        }
+        let ap = ctx.add_path(Family::IPV4_UNICAST);
+        out.reserve(len);
+        put_header(out, MessageType::UPDATE, len as u16);
+        let wl = self
+            .withdrawn
+            .iter()
+            .map(|n| {
+                n.wire_len() + usize::from(ap && n.path_id.is_none()) * 4
+                    - usize::from(!ap && n.path_id.is_some()) * 4
+            })
+            .sum::<usize>();
+        out.extend_from_slice(&(wl as u16).to_be_bytes());
+        for n in &self.withdrawn {
+            put_session_nlri(out, n, ap);
+        }
+        let al: usize = self.attributes.iter().map(|a| a.wire_len(ctx)).sum();
+        out.extend_from_slice(&(al as u16).to_be_bytes());
+        for a in &self.attributes {
+            a.emit(ctx, out);
+        }
+        for n in &self.announced {
+            put_session_nlri(out, n, ap);
+        }
+        Ok(())
+    }
+}
+
+/// Writes one NLRI entry with or without path identifier as the session needs.
+fn put_session_nlri(out: &mut Vec<u8>, n: &Nlri, add_path: bool) {
+    let n = Nlri {
+        prefix: n.prefix,
+        path_id: add_path.then(|| n.path_id.unwrap_or(0)),
+    };
+    attr::put_nlri(out, &n);
+}
+
+//----------- Builder ---------------------------------------------------------
+
+/// Packs routes into UPDATE messages no larger than the session allows.
+///
+/// One attribute set is encoded once and as many prefixes as fit are put
+/// under it; when a message is full another is started. IPv4 unicast with an
+/// IPv4 next hop goes into the NLRI field, everything else into
+/// MP_REACH_NLRI / MP_UNREACH_NLRI, which is placed first (RFC 7606 §5.1).
+/// On a 2-octet session AS numbers above 65535 become AS_TRANS and the real
+/// path travels in AS4_PATH / AS4_AGGREGATOR (RFC 6793 §4.2.2). ADD-PATH
+/// identifiers are written for the families `ctx.add_path` names.
+///
+/// Messages are appended, complete with header, to a caller-owned buffer.
+#[derive(Clone, Debug)]
+pub struct UpdateBuilder {
+    ctx: SessionContext,
+}
+
+impl UpdateBuilder {
+    /// A builder for a session described by `ctx` (in the sending direction).
+    pub const fn new(ctx: SessionContext) -> Self {
+        Self { ctx }
+    }
+
+    /// Appends UPDATEs withdrawing `nlri` of `family`; returns how many
+    /// messages were written.
+    pub fn withdraw(
+        &self,
+        family: Family,
+        nlri: &[Nlri],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, EncodeError> {
+        let ap = self.ctx.add_path(family);
+        let max = self.ctx.max_message_len;
+        let mut count = 0;
+        let mut i = 0;
+        while i < nlri.len() {
+            let start = out.len();
+            put_header(out, MessageType::UPDATE, 0);
+            if family == Family::IPV4_UNICAST {
+                out.extend_from_slice(&[0, 0]);
+                i = fill(out, &nlri[i..], ap, max - (out.len() - start) - 2, i)?;
+                let wl = out.len() - start - HEADER_LEN - 2;
+                out[start + HEADER_LEN..start + HEADER_LEN + 2]
+                    .copy_from_slice(&(wl as u16).to_be_bytes());
+                out.extend_from_slice(&[0, 0]);
+            } else {
+                out.extend_from_slice(&[0, 0, 0, 0]);
+                let attr_start = out.len();
+                out.extend_from_slice(&[
+                    attr::AttrFlags::OPTIONAL | attr::AttrFlags::EXTENDED_LENGTH,
+                    15,
+                    0,
+                    0,
+                ]);
+                out.extend_from_slice(&family.afi.0.to_be_bytes());
+                out.push(family.safi.0);
+                i = fill(out, &nlri[i..], ap, max - (out.len() - start), i)?;
+                finish_mp(out, attr_start, start);
+            }
+            patch_len(out, start);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Appends UPDATEs announcing `nlri` of `family` with `attrs` and
+    /// `next_hop`; returns how many messages were written. NEXT_HOP and
+    /// MP_* attributes in `attrs` are ignored: the builder writes them.
+    pub fn announce(
+        &self,
+        family: Family,
+        attrs: &[PathAttribute],
+        next_hop: &NextHop,
+        nlri: &[Nlri],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, EncodeError> {
+        let ctx = &self.ctx;
+        let ap = ctx.add_path(family);
+        let max = ctx.max_message_len;
+        let in_field = family == Family::IPV4_UNICAST && matches!(next_hop, NextHop::V4(_));
+        if family.afi == crate::Afi::IPV4
+            && family.is_prefix_family()
+            && matches!(next_hop, NextHop::V6 { .. })
+            && !ctx.extended_next_hop.contains(family)
+        {
+            return Err(EncodeError::NextHopFamily(family));
+        }
+
+        // The attribute set, in type order, encoded once.
+        let mut list: Vec<PathAttribute> = attrs
+            .iter()
+            .filter(|a| {
+                !matches!(
+                    a,
+                    PathAttribute::NextHop(_)
+                        | PathAttribute::MpReach(_)
+                        | PathAttribute::MpUnreach(_)
+                )
+            })
+            .cloned()
+            .collect();
+        if let (true, NextHop::V4(a)) = (in_field, next_hop) {
+            list.push(PathAttribute::NextHop(*a));
+        }
+        if !ctx.four_octet_as {
+            add_as4(&mut list);
+        }
+        list.sort_by_key(|a| a.ty());
+        let mut set = Vec::new();
+        for a in &list {
+            if a.value_len(ctx) > 0xffff {
+                return Err(EncodeError::AttributeTooLong(a.ty()));
+            }
+            a.emit(ctx, &mut set);
+        }
+        let nh_len = next_hop.wire_len();
+
+        let mut count = 0;
+        let mut i = 0;
+        while i < nlri.len() {
+            let start = out.len();
+            put_header(out, MessageType::UPDATE, 0);
+            out.extend_from_slice(&[0, 0, 0, 0]);
+            if in_field {
+                out.extend_from_slice(&set);
+                let room = max
+                    .checked_sub(out.len() - start)
+                    .ok_or(EncodeError::TooLong {
+                        len: out.len() - start,
+                        max,
+                    })?;
+                let al = set.len();
+                out[start + HEADER_LEN + 2..start + HEADER_LEN + 4]
+                    .copy_from_slice(&(al as u16).to_be_bytes());
+                i = fill(out, &nlri[i..], ap, room, i)?;
+            } else {
+                let attr_start = out.len();
+                out.extend_from_slice(&[
+                    attr::AttrFlags::OPTIONAL | attr::AttrFlags::EXTENDED_LENGTH,
+                    14,
+                    0,
+                    0,
+                ]);
+                out.extend_from_slice(&family.afi.0.to_be_bytes());
+                out.push(family.safi.0);
+                out.push(nh_len as u8);
+                next_hop.emit(out);
+                out.push(0);
+                let room =
+                    max.checked_sub(out.len() - start + set.len())
+                        .ok_or(EncodeError::TooLong {
+                            len: out.len() - start + set.len(),
+                            max,
+                        })?;
+                i = fill(out, &nlri[i..], ap, room, i)?;
+                finish_mp(out, attr_start, start);
+                out.extend_from_slice(&set);
+                let al = out.len() - attr_start;
+                out[start + HEADER_LEN + 2..start + HEADER_LEN + 4]
+                    .copy_from_slice(&(al as u16).to_be_bytes());
+            }
+            patch_len(out, start);
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+/// Adds AS4_PATH / AS4_AGGREGATOR for a 2-octet session when needed.
+fn add_as4(list: &mut Vec<PathAttribute>) {
+    list.retain(|a| {
+        !matches!(
+            a,
+            PathAttribute::As4Path(_) | PathAttribute::As4Aggregator(_)
+        )
+    });
+    let mut extra = Vec::new();
+    for a in list.iter() {
+        match a {
+            PathAttribute::AsPath(p) if p.needs_four_octets() => {
+                // RFC 6793 §4.2.2: confederation segments stay out of AS4_PATH.
+                let segs = p
+                    .segments
+                    .iter()
+                    .filter(|s| !s.ty.is_confed())
+                    .cloned()
+                    .collect();
+                extra.push(PathAttribute::As4Path(AsPathBuf { segments: segs }));
+            }
+            PathAttribute::Aggregator(g) if g.asn > 0xffff => {
+                extra.push(PathAttribute::As4Aggregator(*g))
+            }
+            _ => {}
+        }
+    }
+    list.extend(extra);
+}
+
+/// Appends entries from `nlri` while they fit in `room` octets; returns the
+/// index (offset by `base`) of the first entry not written.
+fn fill(
+    out: &mut Vec<u8>,
+    nlri: &[Nlri],
+    ap: bool,
+    room: usize,
+    base: usize,
+) -> Result<usize, EncodeError> {
+    let mut used = 0;
+    for (k, n) in nlri.iter().enumerate() {
+        let l = 1 + usize::from(n.prefix.prefix_len()).div_ceil(8) + if ap { 4 } else { 0 };
+        if used + l > room {
+            if k == 0 {
+                return Err(EncodeError::TooLong {
+                    len: out.len() + l,
+                    max: room,
+                });
+            }
+            return Ok(base + k);
+        }
+        used += l;
+        put_session_nlri(out, n, ap);
+    }
+    Ok(base + nlri.len())
+}
+
+/// Fills in the length of an MP attribute started at `attr_start` (4-octet
+/// header), and the total attribute length of the message at `msg_start`.
+fn finish_mp(out: &mut [u8], attr_start: usize, msg_start: usize) {
+    let vl = out.len() - attr_start - 4;
+    out[attr_start + 2..attr_start + 4].copy_from_slice(&(vl as u16).to_be_bytes());
+    let al = out.len() - attr_start;
+    out[msg_start + HEADER_LEN + 2..msg_start + HEADER_LEN + 4]
+        .copy_from_slice(&(al as u16).to_be_bytes());
+}
+
+fn patch_len(out: &mut [u8], start: usize) {
+    let len = out.len() - start;
+    out[start + 16..start + 18].copy_from_slice(&(len as u16).to_be_bytes());
+}
+
+// Silence "unused" for re-exported owned MP types used only in docs/tests.
+#[allow(dead_code)]
+fn _types(_: MpReachNlri, _: MpUnreachNlri, _: MpNlri) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attr::{AttrFlags, Community};
+    use std::net::Ipv4Addr;
+
+    /// An attribute TLV.
+    fn a(flags: u8, ty: u8, v: &[u8]) -> Vec<u8> {
+        let mut o = vec![flags, ty];
+        if flags & AttrFlags::EXTENDED_LENGTH != 0 {
+            o.extend_from_slice(&(v.len() as u16).to_be_bytes());
+        } else {
+            o.push(v.len() as u8);
+        }
+        o.extend_from_slice(v);
+        o
+    }
+    fn body(withdrawn: &[u8], attrs: &[Vec<u8>], nlri: &[u8]) -> Vec<u8> {
+        let at: Vec<u8> = attrs.concat();
+        let mut b = (withdrawn.len() as u16).to_be_bytes().to_vec();
+        b.extend_from_slice(withdrawn);
+        b.extend_from_slice(&(at.len() as u16).to_be_bytes());
+        b.extend_from_slice(&at);
+        b.extend_from_slice(nlri);
+        b
+    }
+    fn origin() -> Vec<u8> {
+        a(0x40, 1, &[0])
+    }
+    fn path() -> Vec<u8> {
+        a(0x40, 2, &[2, 2, 0, 0, 0xfd, 0xe9, 0, 0, 0xfd, 0xea])
+    }
+    fn nh() -> Vec<u8> {
+        a(0x40, 3, &[192, 0, 2, 1])
+    }
+    const NLRI: &[u8] = &[8, 10, 24, 192, 168, 1];
+    fn ctx() -> SessionContext {
+        SessionContext::default()
+    }
+    fn action_of(b: &[u8], c: &SessionContext) -> (Action, Option<UpdateErrorKind>) {
+        match Update::parse(b, c) {
+            Ok(u) => (u.action(), u.error().map(|e| e.kind)),
+            Err(e) => (Action::SessionReset, Some(e.kind)),
+        }
+    }
+
+    #[test]
+    fn well_formed_update() {
+        let b = body(
+            &[16, 172, 16],
+            &[
+                origin(),
+                path(),
+                nh(),
+                a(0x80, 4, &[0, 0, 0, 10]),
+                a(0x40, 5, &[0, 0, 0, 100]),
+                a(0xc0, 8, &[0xfd, 0xe9, 0, 1, 0xff, 0xff, 0xff, 0x01]),
+            ],
+            NLRI,
+        );
+        let u = Update::parse(&b, &ctx()).unwrap();
+        assert_eq!(u.action(), Action::None);
+        assert_eq!(u.origin(), Some(Origin::Igp));
+        assert_eq!(u.as_path().unwrap().to_string(), "65001 65002");
+        assert_eq!(u.next_hop(), Some(Ipv4Addr::new(192, 0, 2, 1)));
+        assert_eq!(u.med(), Some(10));
+        assert_eq!(u.local_pref(), Some(100));
+        let c: Vec<_> = u.communities().unwrap().iter().collect();
+        assert_eq!(c, [Community::new(65001, 1), Community::NO_EXPORT]);
+        let ann: Vec<String> = u.announced().map(|n| n.to_string()).collect();
+        assert_eq!(ann, ["10.0.0.0/8", "192.168.1.0/24"]);
+        let wd: Vec<String> = u.withdrawn().map(|n| n.to_string()).collect();
+        assert_eq!(wd, ["172.16.0.0/16"]);
+        assert_eq!(u.attributes().count(), 6);
+        // Owned round trip.
+        let m = u.to_message();
+        let mut out = Vec::new();
+        m.encode(&ctx(), &mut out).unwrap();
+        assert_eq!(&out[HEADER_LEN..], &b[..]);
+    }
+
+    #[test]
+    fn end_of_rib() {
+        let u = Update::parse(&[0, 0, 0, 0], &ctx()).unwrap();
+        assert_eq!(u.end_of_rib(), Some(Family::IPV4_UNICAST));
+        let b = body(&[], &[a(0x80, 15, &[0, 2, 1])], &[]);
+        assert_eq!(
+            Update::parse(&b, &ctx()).unwrap().end_of_rib(),
+            Some(Family::IPV6_UNICAST)
+        );
+        let b = body(&[], &[a(0x80, 15, &[0, 25, 70])], &[]);
+        assert_eq!(
+            Update::parse(&b, &ctx()).unwrap().end_of_rib(),
+            Some(Family::new(crate::Afi::L2VPN, crate::Safi::EVPN))
+        );
+        let b = body(&[], &[origin(), a(0x80, 15, &[0, 2, 1])], &[]);
+        assert_eq!(Update::parse(&b, &ctx()).unwrap().end_of_rib(), None);
+    }
+
+    #[test]
+    fn lengths_that_reset() {
+        assert_eq!(
+            action_of(&[0, 5, 0, 0], &ctx()),
+            (Action::SessionReset, Some(UpdateErrorKind::WithdrawnLength))
+        );
+        assert_eq!(
+            action_of(&[0, 0, 0, 5, 1], &ctx()),
+            (
+                Action::SessionReset,
+                Some(UpdateErrorKind::AttributeListLength)
+            )
+        );
+        assert_eq!(
+            action_of(&[0, 2, 33, 1, 0, 0], &ctx()).1,
+            Some(UpdateErrorKind::WithdrawnSyntax)
+        );
+        let b = body(&[], &[origin(), path(), nh()], &[24, 1, 2]);
+        assert_eq!(action_of(&b, &ctx()).1, Some(UpdateErrorKind::NlriSyntax));
+        let e = Update::parse(&b, &ctx()).unwrap_err().notification();
+        assert_eq!((e.code.0, e.subcode), (3, 10));
+    }
+
+    #[test]
+    fn attribute_overrun_is_treat_as_withdraw() {
+        // RFC 7606 §4: last attribute's length runs past the attribute list.
+        let mut bad = a(0x40, 3, &[1, 2, 3, 4]);
+        bad[2] = 9;
+        let b = body(&[], &[origin(), path(), bad], NLRI);
+        let u = Update::parse(&b, &ctx()).unwrap();
+        assert_eq!(u.action(), Action::TreatAsWithdraw);
+        assert_eq!(u.error().unwrap().kind, UpdateErrorKind::AttributeOverrun);
+        // The NLRI is still found through the total attribute length.
+        assert_eq!(u.announced().count(), 2);
+        // Fewer than three octets left.
+        let b = body(&[], &[origin(), path(), nh(), vec![0x40, 1]], NLRI);
+        assert_eq!(
+            action_of(&b, &ctx()).1,
+            Some(UpdateErrorKind::AttributeOverrun)
+        );
+    }
+
+    #[test]
+    fn per_attribute_rules() {
+        let c = ctx();
+        let with = |x: Vec<u8>| body(&[], &[origin(), path(), nh(), x], NLRI);
+        let cases: &[(Vec<u8>, Action)] = &[
+            (a(0x40, 1, &[3]), Action::TreatAsWithdraw), // duplicate ORIGIN is discarded...
+            (a(0x80, 4, &[0, 0, 1]), Action::TreatAsWithdraw), // MED length
+            (a(0x40, 5, &[0, 0, 1]), Action::TreatAsWithdraw), // LOCAL_PREF length
+            (a(0x40, 6, &[1]), Action::AttributeDiscard), // ATOMIC_AGGREGATE length
+            (a(0xc0, 7, &[0, 1, 1, 1, 1]), Action::AttributeDiscard), // AGGREGATOR length
+            (a(0xc0, 8, &[]), Action::TreatAsWithdraw),  // COMMUNITIES empty
+            (a(0xc0, 8, &[1, 2, 3]), Action::TreatAsWithdraw), // COMMUNITIES not /4
+            (a(0x80, 9, &[1, 2, 3]), Action::TreatAsWithdraw), // ORIGINATOR_ID
+            (a(0x80, 10, &[1, 2, 3, 4, 5]), Action::TreatAsWithdraw), // CLUSTER_LIST
+            (a(0xc0, 16, &[0; 7]), Action::TreatAsWithdraw), // EXT_COMMUNITIES
+            (a(0xc0, 25, &[0; 19]), Action::TreatAsWithdraw), // IPv6 ext comm
+            (a(0xc0, 32, &[0; 13]), Action::TreatAsWithdraw), // LARGE
+            (a(0xc0, 35, &[0; 3]), Action::TreatAsWithdraw), // OTC
+            (a(0x80, 26, &[1, 0, 5, 0, 0]), Action::AttributeDiscard), // AIGP
+            (a(0xc0, 23, &[0, 8, 0, 9]), Action::AttributeDiscard), // Tunnel encap
+            (a(0xc0, 17, &[2, 1, 0, 0, 0, 1]), Action::AttributeDiscard), // AS4_PATH on 4-octet session
+            (a(0xc0, 4, &[0, 0, 0, 1]), Action::TreatAsWithdraw),         // MED with wrong flags
+            (a(0x40, 99, &[1]), Action::SessionReset),                    // unrecognized well-known
+            (a(0xe0, 99, &[1]), Action::None), // unknown optional transitive
+        ];
+        for (i, (x, want)) in cases.iter().enumerate() {
+            let (got, kind) = action_of(&with(x.clone()), &c);
+            if i == 0 {
+                // a second ORIGIN is a duplicate: discarded
+                assert_eq!(got, Action::AttributeDiscard, "case {i}: {kind:?}");
+                continue;
+            }
+            assert_eq!(got, *want, "case {i}: {kind:?}");
+        }
+        // Invalid ORIGIN value.
+        let b = body(&[], &[a(0x40, 1, &[3]), path(), nh()], NLRI);
+        assert_eq!(
+            action_of(&b, &c),
+            (
+                Action::TreatAsWithdraw,
+                Some(UpdateErrorKind::InvalidOrigin(3))
+            )
+        );
+        // Discarded attributes disappear from the view; the rest stays.
+        let b = with(a(0x40, 6, &[1]));
+        let u = Update::parse(&b, &c).unwrap();
+        assert!(!u.atomic_aggregate());
+        assert_eq!(u.attributes().count(), 3);
+    }
+
+    #[test]
+    fn ebgp_rules() {
+        let c = SessionContext {
+            ebgp: true,
+            ..ctx()
+        };
+        let b = body(
+            &[],
+            &[origin(), path(), nh(), a(0x40, 5, &[0, 0, 0, 100])],
+            NLRI,
+        );
+        let u = Update::parse(&b, &c).unwrap();
+        assert_eq!(u.action(), Action::AttributeDiscard);
+        assert_eq!(u.local_pref(), None);
+        let confed = a(0x40, 2, &[3, 1, 0, 0, 0, 1, 2, 1, 0, 0, 0, 2]);
+        let b = body(&[], &[origin(), confed, nh()], NLRI);
+        assert_eq!(
+            action_of(&b, &c),
+            (
+                Action::TreatAsWithdraw,
+                Some(UpdateErrorKind::ConfedFromExternal)
+            )
+        );
+        assert_eq!(action_of(&b, &ctx()).0, Action::None);
+    }
+
+    #[test]
+    fn missing_mandatory() {
+        let b = body(&[], &[origin(), path()], NLRI);
+        assert_eq!(
+            action_of(&b, &ctx()),
+            (
+                Action::TreatAsWithdraw,
+                Some(UpdateErrorKind::Missing(AttrType::NEXT_HOP))
+            )
+        );
+        let b = body(&[], &[path(), nh()], NLRI);
+        let u = Update::parse(&b, &ctx()).unwrap();
+        let n = u.error().unwrap().notification();
+        assert_eq!((n.subcode, n.data), (3, vec![1]));
+        // No NLRI: nothing is mandatory.
+        let b = body(&[16, 10, 1], &[], &[]);
+        assert_eq!(action_of(&b, &ctx()).0, Action::None);
+        // MP_REACH needs ORIGIN and AS_PATH but not NEXT_HOP.
+        let mp = a(
+            0x80,
+            14,
+            &[
+                0, 2, 1, 16, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 32, 0x20,
+                1, 0xd, 0xb8,
+            ],
+        );
+        let b = body(&[], &[mp.clone(), origin(), path()], &[]);
+        let u = Update::parse(&b, &ctx()).unwrap();
+        assert_eq!(u.action(), Action::None);
+        let r = u.mp_reach().unwrap();
+        assert_eq!(r.next_hop().to_string(), "2001:db8::1");
+        assert_eq!(
+            u.all_announced().map(|n| n.to_string()).collect::<Vec<_>>(),
+            ["2001:db8::/32"]
+        );
+        let b = body(&[], &[mp], &[]);
+        assert_eq!(action_of(&b, &ctx()).0, Action::TreatAsWithdraw);
+    }
+
+    #[test]
+    fn mp_errors() {
+        // Too short to name a family: reset.
+        let b = body(&[], &[a(0x80, 15, &[0, 2])], &[]);
+        assert_eq!(
+            action_of(&b, &ctx()),
+            (
+                Action::SessionReset,
+                Some(UpdateErrorKind::MpTooShort(AttrType::MP_UNREACH_NLRI))
+            )
+        );
+        // Next hop length wrong for IPv6: AFI/SAFI disable.
+        let b = body(
+            &[],
+            &[origin(), path(), a(0x80, 14, &[0, 2, 1, 4, 1, 2, 3, 4, 0])],
+            &[],
+        );
+        let (act, kind) = action_of(&b, &ctx());
+        assert_eq!(act, Action::AfiSafiDisable);
+        assert_eq!(kind.unwrap().family(), Some(Family::IPV6_UNICAST));
+        // Next hop length runs past the attribute.
+        let b = body(
+            &[],
+            &[origin(), path(), a(0x80, 14, &[0, 2, 1, 200, 1])],
+            &[],
+        );
+        assert_eq!(action_of(&b, &ctx()).0, Action::AfiSafiDisable);
+        // Bad NLRI in MP_UNREACH.
+        let b = body(&[], &[a(0x80, 15, &[0, 2, 1, 129, 0])], &[]);
+        assert_eq!(action_of(&b, &ctx()).0, Action::AfiSafiDisable);
+        // Duplicate MP_REACH: reset with Malformed Attribute List.
+        let un = a(0x80, 15, &[0, 2, 1]);
+        let b = body(&[], &[un.clone(), un], &[]);
+        let e = Update::parse(&b, &ctx()).unwrap_err();
+        assert_eq!(
+            (e.action(), e.notification().subcode),
+            (Action::SessionReset, 1)
+        );
+        // Opaque families are carried, whatever their NLRI.
+        let b = body(
+            &[],
+            &[
+                origin(),
+                path(),
+                a(0x80, 14, &[0, 25, 70, 4, 1, 2, 3, 4, 0, 9, 9, 9]),
+            ],
+            &[],
+        );
+        let u = Update::parse(&b, &ctx()).unwrap();
+        assert_eq!(u.action(), Action::None);
+        assert!(u.mp_reach().unwrap().prefixes().is_none());
+        assert_eq!(u.mp_reach().unwrap().nlri_bytes(), &[9, 9, 9]);
+    }
+
+    #[test]
+    fn add_path_and_two_octet() {
+        let c = SessionContext::two_octet().with_add_path(Family::IPV4_UNICAST);
+        let p2 = a(0x40, 2, &[2, 2, 0xfd, 0xe9, 0x5b, 0xa0]); // 65001 23456
+        let as4 = a(0xc0, 17, &[2, 1, 0xfa, 0x56, 0xea, 0x00]); // 4200000000
+        let b = body(
+            &[0, 0, 0, 9, 8, 10],
+            &[as4, origin(), p2, nh()],
+            &[0, 0, 0, 1, 24, 192, 168, 1],
+        );
+        let u = Update::parse(&b, &c).unwrap();
+        assert_eq!(u.action(), Action::None);
+        assert_eq!(u.as_path().unwrap().to_string(), "65001 23456");
+        assert_eq!(
+            u.effective_as_path().unwrap().to_string(),
+            "65001 4200000000"
+        );
+        assert_eq!(u.withdrawn().next().unwrap().to_string(), "10.0.0.0/8#9");
+        assert_eq!(
+            u.announced().next().unwrap().to_string(),
+            "192.168.1.0/24#1"
+        );
+    }
+
+    #[test]
+    fn builder_splits_at_max_size() {
+        let c = ctx();
+        let prefixes: Vec<Nlri> = (0..2000u32)
+            .map(|i| {
+                Nlri::new(
+                    ipnet::Ipv4Net::new(Ipv4Addr::from(0x0a00_0000 + (i << 8)), 24)
+                        .unwrap()
+                        .into(),
+                )
+            })
+            .collect();
+        let attrs = vec![
+            PathAttribute::Origin(Origin::Igp),
+            PathAttribute::AsPath(AsPathBuf::sequence([65001, 4_200_000_000])),
+            PathAttribute::LocalPref(100),
+        ];
+        let mut out = Vec::new();
+        let n = UpdateBuilder::new(c)
+            .announce(
+                Family::IPV4_UNICAST,
+                &attrs,
+                &NextHop::V4(Ipv4Addr::new(192, 0, 2, 1)),
+                &prefixes,
+                &mut out,
+            )
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut rest = &out[..];
+        let mut msgs = 0;
+        while let Some(f) = crate::frame(rest, c.max_message_len).unwrap() {
+            assert!(f.len <= 4096);
+            let u = Update::parse(&rest[HEADER_LEN..f.len], &c).unwrap();
+            assert_eq!(u.action(), Action::None);
+            assert_eq!(u.next_hop(), Some(Ipv4Addr::new(192, 0, 2, 1)));
+            seen.extend(u.announced());
+            rest = &rest[f.len..];
+            msgs += 1;
+        }
+        assert_eq!(msgs, n);
+        assert_eq!(seen, prefixes);
+        assert_eq!(
+            n,
+            2000usize.div_ceil((4096 - 23 - 4 - 4 - 3 - 14 - 7) / 4),
+            "packs as many as fit"
+        );
+
+        // The same to a 2-octet session: AS_TRANS plus AS4_PATH.
+        let c2 = SessionContext::two_octet();
+        let mut out = Vec::new();
+        UpdateBuilder::new(c2)
+            .announce(
+                Family::IPV4_UNICAST,
+                &attrs,
+                &NextHop::V4(Ipv4Addr::new(192, 0, 2, 1)),
+                &prefixes[..1],
+                &mut out,
+            )
+            .unwrap();
+        let u = Update::parse(&out[HEADER_LEN..], &c2).unwrap();
+        assert_eq!(u.as_path().unwrap().to_string(), "65001 23456");
+        assert_eq!(
+            u.effective_as_path().unwrap().to_string(),
+            "65001 4200000000"
+        );
+
+        // IPv6 with ADD-PATH in MP_REACH, and withdrawals in MP_UNREACH.
+        let c6 = ctx().with_add_path(Family::IPV6_UNICAST);
+        let v6: Vec<Nlri> = (0..3000u32)
+            .map(|i| {
+                Nlri::with_path_id(
+                    ipnet::Ipv6Net::new(
+                        std::net::Ipv6Addr::from((0x2001_0db8u128 << 96) | (u128::from(i) << 64)),
+                        64,
+                    )
+                    .unwrap()
+                    .into(),
+                    i,
+                )
+            })
+            .collect();
+        let nh6 = NextHop::V6 {
+            global: "2001:db8::1".parse().unwrap(),
+            link_local: Some("fe80::1".parse().unwrap()),
+        };
+        let mut out = Vec::new();
+        let n = UpdateBuilder::new(c6)
+            .announce(Family::IPV6_UNICAST, &attrs, &nh6, &v6, &mut out)
+            .unwrap();
+        let w = UpdateBuilder::new(c6)
+            .withdraw(Family::IPV6_UNICAST, &v6, &mut out)
+            .unwrap();
+        let (mut ann, mut wd, mut rest) = (Vec::new(), Vec::new(), &out[..]);
+        while let Some(f) = crate::frame(rest, 4096).unwrap() {
+            let u = Update::parse(&rest[HEADER_LEN..f.len], &c6).unwrap();
+            assert_eq!(u.action(), Action::None, "{:?}", u.error());
+            if let Some(m) = u.mp_reach() {
+                assert_eq!(m.next_hop().to_owned_hop(), nh6);
+            }
+            ann.extend(
+                u.mp_reach()
+                    .and_then(|m| m.prefixes())
+                    .into_iter()
+                    .flatten(),
+            );
+            wd.extend(u.all_withdrawn());
+            rest = &rest[f.len..];
+        }
+        assert!(n > 1 && w > 1);
+        assert_eq!(ann, v6);
+        assert_eq!(wd, v6);
+    }
+}
