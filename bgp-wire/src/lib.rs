@@ -33,6 +33,7 @@ pub mod codepoint;
 pub mod context;
 pub mod error;
 pub mod header;
+pub mod message;
 pub mod nlri;
 pub mod notification;
 pub mod open;
@@ -44,6 +45,7 @@ pub use codepoint::{Afi, AttrType, CapabilityCode, ErrorCode, MessageType, Safi}
 pub use context::SessionContext;
 pub use error::{Action, UpdateError, UpdateErrorKind};
 pub use header::{Frame, HeaderError, frame};
+pub use message::{Message, MessageBuf, MessageError, Messages, parse_message};
 pub use notification::Notification;
 pub use types::{AS_TRANS, Family, FamilySet, Nlri};
 pub use update::{Update, UpdateBuilder, UpdateMessage};
