@@ -1170,15 +1170,16 @@ impl<'a> MpReach<'a> {
     /// Validates an MP_REACH_NLRI value (RFC 7606 §7.11, §5.3).
     pub(crate) fn parse(value: &'a [u8], ctx: &SessionContext) -> Result<Self, UpdateErrorKind> {
         let ty = AttrType::MP_REACH_NLRI;
-        let [a0, a1, safi, nh_len, rest @ ..] = value else {
+        let [a0, a1, safi, rest @ ..] = value else {
             return Err(UpdateErrorKind::MpTooShort(ty));
         };
         let family = Family::new(Afi(u16::from_be_bytes([*a0, *a1])), Safi(*safi));
-        let bad_nh = UpdateErrorKind::MpNextHop {
-            family,
-            len: *nh_len,
+        // From here on the family is known: errors disable it (RFC 7606 §7.11).
+        let Some((&nh_len, rest)) = rest.split_first() else {
+            return Err(UpdateErrorKind::MpNextHop { family, len: 0 });
         };
-        let (next_hop, rest) = rest.split_at_checked(usize::from(*nh_len)).ok_or(bad_nh)?;
+        let bad_nh = UpdateErrorKind::MpNextHop { family, len: nh_len };
+        let (next_hop, rest) = rest.split_at_checked(usize::from(nh_len)).ok_or(bad_nh)?;
         // One reserved octet (formerly the SNPA count) follows the next hop.
         let (_, nlri) = rest.split_first().ok_or(bad_nh)?;
         if !next_hop_len_ok(family, next_hop.len(), ctx) {
