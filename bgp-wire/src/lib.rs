@@ -32,6 +32,8 @@ pub mod capability;
 pub mod codepoint;
 pub mod context;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod header;
 pub mod message;
 pub mod nlri;

@@ -1,0 +1,3 @@
+//! Fuzz target: see `bgp_wire::fuzzing::frame_stream`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bgp_wire::fuzzing::frame_stream(data));
