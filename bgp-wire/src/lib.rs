@@ -22,6 +22,45 @@
 //! an error that names its NOTIFICATION (code, subcode, data) and, for
 //! UPDATEs, its RFC 7606 [`Action`](error::Action).
 //!
+//! # Example
+//! Build an UPDATE, then decode the stream it is part of.
+//! ```
+//! use std::net::Ipv4Addr;
+//! use bgp_wire::attr::{AsPathBuf, NextHop, Origin, PathAttribute};
+//! use bgp_wire::{Action, Family, Message, Messages, Nlri, SessionContext, UpdateBuilder};
+//!
+//! let ctx = SessionContext::default(); // what the session negotiated
+//! let attrs = [
+//!     PathAttribute::Origin(Origin::Igp),
+//!     PathAttribute::AsPath(AsPathBuf::sequence([65001, 65002])),
+//!     PathAttribute::LocalPref(100),
+//! ];
+//! let prefixes = [Nlri::new("203.0.113.7/32".parse().unwrap())];
+//! let mut stream = Vec::new();
+//! UpdateBuilder::new(ctx).announce(
+//!     Family::IPV4_UNICAST,
+//!     &attrs,
+//!     &NextHop::V4(Ipv4Addr::new(198, 18, 0, 1)),
+//!     &prefixes,
+//!     &mut stream,
+//! )?;
+//!
+//! for (_offset, msg) in Messages::new(&stream, ctx) {
+//!     match msg {
+//!         Ok(Message::Update(u)) => {
+//!             assert_eq!(u.action(), Action::None);
+//!             assert_eq!(u.as_path().unwrap().to_string(), "65001 65002");
+//!             let p: Vec<_> = u.all_announced().map(|n| n.to_string()).collect();
+//!             assert_eq!(p, ["203.0.113.7/32"]);
+//!         }
+//!         Ok(_) => {}
+//!         // A reset: send the NOTIFICATION, then close.
+//!         Err(e) => panic!("{e}: {}", e.notification()),
+//!     }
+//! }
+//! # Ok::<(), bgp_wire::update::EncodeError>(())
+//! ```
+//!
 //! [RFC 4271]: https://www.rfc-editor.org/rfc/rfc4271
 //! [RFC 7606]: https://www.rfc-editor.org/rfc/rfc7606
 #![forbid(unsafe_code)]
