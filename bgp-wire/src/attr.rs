@@ -1178,7 +1178,10 @@ impl<'a> MpReach<'a> {
         let Some((&nh_len, rest)) = rest.split_first() else {
             return Err(UpdateErrorKind::MpNextHop { family, len: 0 });
         };
-        let bad_nh = UpdateErrorKind::MpNextHop { family, len: nh_len };
+        let bad_nh = UpdateErrorKind::MpNextHop {
+            family,
+            len: nh_len,
+        };
         let (next_hop, rest) = rest.split_at_checked(usize::from(nh_len)).ok_or(bad_nh)?;
         // One reserved octet (formerly the SNPA count) follows the next hop.
         let (_, nlri) = rest.split_first().ok_or(bad_nh)?;
@@ -1496,17 +1499,17 @@ impl MpNlri {
             Self::Opaque(nlri.to_vec())
         }
     }
-    fn wire_len(&self) -> usize {
+    fn wire_len(&self, add_path: bool) -> usize {
         match self {
-            Self::Prefixes(p) => p.iter().map(Nlri::wire_len).sum(),
+            Self::Prefixes(p) => p.iter().map(|n| session_nlri_len(n, add_path)).sum(),
             Self::Opaque(b) => b.len(),
         }
     }
-    fn emit(&self, out: &mut Vec<u8>) {
+    fn emit(&self, out: &mut Vec<u8>, add_path: bool) {
         match self {
             Self::Prefixes(p) => {
                 for n in p {
-                    put_nlri(out, n);
+                    put_session_nlri(out, n, add_path);
                 }
             }
             Self::Opaque(b) => out.extend_from_slice(b),
@@ -1514,10 +1517,18 @@ impl MpNlri {
     }
 }
 
-/// Appends one NLRI entry (path id first when present).
-pub(crate) fn put_nlri(out: &mut Vec<u8>, n: &Nlri) {
-    if let Some(id) = n.path_id {
-        out.extend_from_slice(&id.to_be_bytes());
+/// The length of one NLRI entry on a session: the path identifier is
+/// written exactly when the session uses ADD-PATH for the family.
+#[inline]
+pub(crate) fn session_nlri_len(n: &Nlri, add_path: bool) -> usize {
+    1 + usize::from(n.prefix.prefix_len()).div_ceil(8) + if add_path { 4 } else { 0 }
+}
+
+/// Appends one NLRI entry as the session needs it: with a path identifier
+/// (0 for an entry without one) when it uses ADD-PATH, without otherwise.
+pub(crate) fn put_session_nlri(out: &mut Vec<u8>, n: &Nlri, add_path: bool) {
+    if add_path {
+        out.extend_from_slice(&n.path_id.unwrap_or(0).to_be_bytes());
     }
     put_prefix(out, &n.prefix);
 }
@@ -1654,8 +1665,8 @@ impl PathAttribute {
             Self::As4Aggregator(_) => 8,
             Self::Communities(c) => c.len() * 4,
             Self::ClusterList(c) => c.len() * 4,
-            Self::MpReach(m) => 5 + m.next_hop.wire_len() + m.nlri.wire_len(),
-            Self::MpUnreach(m) => 3 + m.nlri.wire_len(),
+            Self::MpReach(m) => 5 + m.next_hop.wire_len() + m.nlri.wire_len(ctx.add_path(m.family)),
+            Self::MpUnreach(m) => 3 + m.nlri.wire_len(ctx.add_path(m.family)),
             Self::ExtCommunities(c) => c.len() * 8,
             Self::As4Path(p) => p.value_len(4),
             Self::Ipv6ExtCommunities(c) => c.len() * 20,
@@ -1721,12 +1732,12 @@ impl PathAttribute {
                 out.push(m.next_hop.wire_len() as u8);
                 m.next_hop.emit(out);
                 out.push(0);
-                m.nlri.emit(out);
+                m.nlri.emit(out, ctx.add_path(m.family));
             }
             Self::MpUnreach(m) => {
                 out.extend_from_slice(&m.family.afi.0.to_be_bytes());
                 out.push(m.family.safi.0);
-                m.nlri.emit(out);
+                m.nlri.emit(out, ctx.add_path(m.family));
             }
             Self::ExtCommunities(c) => c.iter().for_each(|c| out.extend_from_slice(&c.0)),
             Self::As4Path(p) => p.emit_value(4, out),

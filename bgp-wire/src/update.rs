@@ -14,8 +14,8 @@ use smallvec::SmallVec;
 
 use crate::attr::{
     self, Aggregator, Aigp, AsPath, AsPathBuf, Attribute, ClusterList, Communities, ExtCommunities,
-    Ipv6ExtCommunities, LargeCommunities, MpNlri, MpReach, MpReachNlri, MpUnreach, MpUnreachNlri,
-    NextHop, Origin, PathAttribute, RawAttr,
+    Ipv6ExtCommunities, LargeCommunities, MpReach, MpUnreach, NextHop, Origin, PathAttribute,
+    RawAttr,
 };
 use crate::codepoint::{AttrType, MessageType};
 use crate::context::SessionContext;
@@ -507,21 +507,11 @@ impl UpdateMessage {
         let ap = ctx.add_path(Family::IPV4_UNICAST);
         let nl = |v: &[Nlri]| {
             v.iter()
-                .map(|n| {
-                    n.wire_len() + if ap && n.path_id.is_none() { 4 } else { 0 }
-                        - if !ap && n.path_id.is_some() { 4 } else { 0 }
-                })
+                .map(|n| attr::session_nlri_len(n, ap))
                 .sum::<usize>()
         };
-        HEADER_LEN
-            + 4
-            + nl(&self.withdrawn)
-            + self
-                .attributes
-                .iter()
-                .map(|a| a.wire_len(ctx))
-                .sum::<usize>()
-            + nl(&self.announced)
+        let attrs: usize = self.attributes.iter().map(|a| a.wire_len(ctx)).sum();
+        HEADER_LEN + 4 + nl(&self.withdrawn) + attrs + nl(&self.announced)
     }
 
     /// Appends the whole message (header included) to `out`.
@@ -542,17 +532,14 @@ impl UpdateMessage {
         let ap = ctx.add_path(Family::IPV4_UNICAST);
         out.reserve(len);
         put_header(out, MessageType::UPDATE, len as u16);
-        let wl = self
+        let wl: usize = self
             .withdrawn
             .iter()
-            .map(|n| {
-                n.wire_len() + usize::from(ap && n.path_id.is_none()) * 4
-                    - usize::from(!ap && n.path_id.is_some()) * 4
-            })
-            .sum::<usize>();
+            .map(|n| attr::session_nlri_len(n, ap))
+            .sum();
         out.extend_from_slice(&(wl as u16).to_be_bytes());
         for n in &self.withdrawn {
-            put_session_nlri(out, n, ap);
+            attr::put_session_nlri(out, n, ap);
         }
         let al: usize = self.attributes.iter().map(|a| a.wire_len(ctx)).sum();
         out.extend_from_slice(&(al as u16).to_be_bytes());
@@ -560,19 +547,10 @@ impl UpdateMessage {
             a.emit(ctx, out);
         }
         for n in &self.announced {
-            put_session_nlri(out, n, ap);
+            attr::put_session_nlri(out, n, ap);
         }
         Ok(())
     }
-}
-
-/// Writes one NLRI entry with or without path identifier as the session needs.
-fn put_session_nlri(out: &mut Vec<u8>, n: &Nlri, add_path: bool) {
-    let n = Nlri {
-        prefix: n.prefix,
-        path_id: add_path.then(|| n.path_id.unwrap_or(0)),
-    };
-    attr::put_nlri(out, &n);
 }
 
 //----------- Builder ---------------------------------------------------------
@@ -785,7 +763,7 @@ fn fill(
 ) -> Result<usize, EncodeError> {
     let mut used = 0;
     for (k, n) in nlri.iter().enumerate() {
-        let l = 1 + usize::from(n.prefix.prefix_len()).div_ceil(8) + if ap { 4 } else { 0 };
+        let l = attr::session_nlri_len(n, ap);
         if used + l > room {
             if k == 0 {
                 return Err(EncodeError::TooLong {
@@ -796,7 +774,7 @@ fn fill(
             return Ok(base + k);
         }
         used += l;
-        put_session_nlri(out, n, ap);
+        attr::put_session_nlri(out, n, ap);
     }
     Ok(base + nlri.len())
 }
@@ -815,10 +793,6 @@ fn patch_len(out: &mut [u8], start: usize) {
     let len = out.len() - start;
     out[start + 16..start + 18].copy_from_slice(&(len as u16).to_be_bytes());
 }
-
-// Silence "unused" for re-exported owned MP types used only in docs/tests.
-#[allow(dead_code)]
-fn _types(_: MpReachNlri, _: MpUnreachNlri, _: MpNlri) {}
 
 #[cfg(test)]
 mod tests {
