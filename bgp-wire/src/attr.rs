@@ -7,8 +7,7 @@
 //! * the owned [`PathAttribute`], which [`PathAttribute::emit`] writes.
 //!
 //! Validation of each type's value, and the RFC 7606 action when it is
-//! malformed, lives in [`validate`](crate::attr::validate_value) next to the
-//! type it checks.
+//! malformed, lives next to the type it checks.
 
 use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};

@@ -10,11 +10,20 @@ use crate::types::Family;
 
 /// Builds a session context from one octet of fuzzer input.
 pub fn context(b: u8) -> SessionContext {
-    let mut c = if b & 1 == 0 { SessionContext::default() } else { SessionContext::two_octet() };
+    let mut c = if b & 1 == 0 {
+        SessionContext::default()
+    } else {
+        SessionContext::two_octet()
+    };
     if b & 2 != 0 {
         c.max_message_len = 65535;
     }
-    for (bit, f) in [(4, Family::IPV4_UNICAST), (8, Family::IPV6_UNICAST), (16, Family::IPV4_MULTICAST), (32, Family::IPV6_MULTICAST)] {
+    for (bit, f) in [
+        (4, Family::IPV4_UNICAST),
+        (8, Family::IPV6_UNICAST),
+        (16, Family::IPV4_MULTICAST),
+        (32, Family::IPV6_MULTICAST),
+    ] {
         if b & bit != 0 {
             c.add_path.insert(f);
         }
@@ -29,7 +38,9 @@ pub fn context(b: u8) -> SessionContext {
 /// Decodes a byte stream under a context taken from the first octet, and
 /// walks everything every message offers.
 pub fn decode(data: &[u8]) {
-    let Some((&c, stream)) = data.split_first() else { return };
+    let Some((&c, stream)) = data.split_first() else {
+        return;
+    };
     let ctx = context(c);
     for (_, m) in Messages::new(stream, ctx) {
         match m {
@@ -60,11 +71,17 @@ pub fn decode(data: &[u8]) {
 /// Decodes one message, encodes the owned result and decodes that again: the
 /// two owned values must be equal and the re-encoding stable.
 pub fn roundtrip(data: &[u8]) {
-    let Some((&c, msg)) = data.split_first() else { return };
+    let Some((&c, msg)) = data.split_first() else {
+        return;
+    };
     let ctx = context(c);
-    let Ok(first) = MessageBuf::decode(msg, &ctx) else { return };
+    let Ok(first) = MessageBuf::decode(msg, &ctx) else {
+        return;
+    };
     let mut out = Vec::new();
-    first.encode(&ctx, &mut out).expect("a decoded message re-encodes within the session limits");
+    first
+        .encode(&ctx, &mut out)
+        .expect("a decoded message re-encodes within the session limits");
     let second = MessageBuf::decode(&out, &ctx).expect("re-encoded message decodes");
     assert_eq!(first, second, "decode(encode(decode(x))) != decode(x)");
     let mut again = Vec::new();
@@ -77,11 +94,17 @@ pub fn roundtrip(data: &[u8]) {
 /// that every framed message starts with a header [`parse_message`] accepts
 /// as one whole message.
 pub fn frame_stream(data: &[u8]) {
-    let Some((&c, rest)) = data.split_first() else { return };
-    let Some((&step, stream)) = rest.split_first() else { return };
+    let Some((&c, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((&step, stream)) = rest.split_first() else {
+        return;
+    };
     let ctx = context(c);
     let step = usize::from(step % 64) + 1;
-    let whole: Vec<(usize, bool)> = Messages::new(stream, ctx).map(|(at, m)| (at, m.is_ok())).collect();
+    let whole: Vec<(usize, bool)> = Messages::new(stream, ctx)
+        .map(|(at, m)| (at, m.is_ok()))
+        .collect();
 
     let mut buf: Vec<u8> = Vec::new();
     let mut fed = 0;
@@ -107,7 +130,10 @@ pub fn frame_stream(data: &[u8]) {
             }
         }
     }
-    assert_eq!(whole, found, "chunked framing differs from whole-buffer framing");
+    assert_eq!(
+        whole, found,
+        "chunked framing differs from whole-buffer framing"
+    );
 }
 
 #[cfg(test)]

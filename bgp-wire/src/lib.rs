@@ -20,7 +20,7 @@
 //! # Never panic on peer bytes
 //! Every length a peer controls is checked before use. Malformed input gives
 //! an error that names its NOTIFICATION (code, subcode, data) and, for
-//! UPDATEs, its RFC 7606 [`Action`](error::Action).
+//! UPDATEs, its RFC 7606 [`Action`].
 //!
 //! # Example
 //! Build an UPDATE, then decode the stream it is part of.

@@ -2,7 +2,7 @@
 //! without ADD-PATH path identifiers ([RFC 4271 §4.3], [RFC 4760 §5],
 //! [RFC 7911 §3]).
 //!
-//! A field is validated once with [`check`]; the [`Prefixes`] iterator over a
+//! A field is validated once (when its UPDATE is parsed); the [`Prefixes`] iterator over a
 //! validated field then yields every entry without failing or allocating.
 //!
 //! [RFC 4271 §4.3]: https://www.rfc-editor.org/rfc/rfc4271#section-4.3
@@ -38,7 +38,7 @@ pub(crate) fn check(data: &[u8], max_len: u8, add_path: bool) -> Option<usize> {
 
 /// An iterator over a validated NLRI field of IPv4 or IPv6 prefixes.
 ///
-/// Built by the UPDATE and MP attribute views after [`check`] succeeded, so it
+/// Built by the UPDATE and MP attribute views after validating the field, so it
 /// never meets a malformed entry; should it be handed one anyway it stops
 /// rather than panicking.
 #[derive(Clone, Debug)]
