@@ -120,9 +120,16 @@ fn frr_cve_2023_38802_malformed_tunnel_encapsulation() {
     let b = body(&[], &[origin(), path(), nh(), tea], NLRI);
     let u = Update::parse(&b, &SessionContext::default()).unwrap();
     assert_eq!(u.action(), Action::AttributeDiscard);
-    assert_eq!(u.error().unwrap().kind, UpdateErrorKind::MalformedOptional(AttrType::TUNNEL_ENCAPSULATION));
+    assert_eq!(
+        u.error().unwrap().kind,
+        UpdateErrorKind::MalformedOptional(AttrType::TUNNEL_ENCAPSULATION)
+    );
     assert_eq!(u.announced().count(), 1);
-    assert_eq!(u.attributes().count(), 3, "the malformed attribute is dropped");
+    assert_eq!(
+        u.attributes().count(),
+        3,
+        "the malformed attribute is dropped"
+    );
 }
 
 /// FRR CVE-2023-46752: malformed MP_REACH_NLRI (next-hop length past the end,
@@ -132,11 +139,21 @@ fn frr_cve_2023_38802_malformed_tunnel_encapsulation() {
 fn frr_cve_2023_46752_malformed_mp_reach() {
     let c = SessionContext::default();
     let cases: [(&[u8], Action); 6] = [
-        (&[0, 2, 1, 255, 1, 2], Action::AfiSafiDisable),  // next hop overruns
-        (&[0, 2, 1], Action::AfiSafiDisable),             // no next-hop length
-        (&[0, 2, 1, 16, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], Action::AfiSafiDisable), // no reserved octet
-        (&[0, 2, 1, 16, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 64, 0x20], Action::AfiSafiDisable), // NLRI overrun
-        (&[0, 2], Action::SessionReset),                  // family unknown
+        (&[0, 2, 1, 255, 1, 2], Action::AfiSafiDisable), // next hop overruns
+        (&[0, 2, 1], Action::AfiSafiDisable),            // no next-hop length
+        (
+            &[
+                0, 2, 1, 16, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+            ],
+            Action::AfiSafiDisable,
+        ), // no reserved octet
+        (
+            &[
+                0, 2, 1, 16, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 64, 0x20,
+            ],
+            Action::AfiSafiDisable,
+        ), // NLRI overrun
+        (&[0, 2], Action::SessionReset),                 // family unknown
         (&[], Action::SessionReset),
     ];
     for (v, want) in cases {
@@ -156,8 +173,15 @@ fn frr_cve_2023_46753_update_without_mandatory_attributes() {
     let b = body(&[], &[], NLRI);
     let u = Update::parse(&b, &SessionContext::default()).unwrap();
     assert_eq!(u.action(), Action::TreatAsWithdraw);
-    assert!(matches!(u.error().unwrap().kind, UpdateErrorKind::Missing(_)));
-    assert_eq!(u.announced().count(), 1, "the prefixes to withdraw are known");
+    assert!(matches!(
+        u.error().unwrap().kind,
+        UpdateErrorKind::Missing(_)
+    ));
+    assert_eq!(
+        u.announced().count(),
+        1,
+        "the prefixes to withdraw are known"
+    );
 }
 
 /// FRR CVE-2023-47234: MP_UNREACH_NLRI plus NLRI that lacks the mandatory
@@ -168,7 +192,10 @@ fn frr_cve_2023_47234_mp_unreach_with_nlri_and_no_attributes() {
     let b = body(&[], &[un], NLRI);
     let u = Update::parse(&b, &SessionContext::default()).unwrap();
     assert_eq!(u.action(), Action::TreatAsWithdraw);
-    assert_eq!(u.all_withdrawn().map(|n| n.to_string()).collect::<Vec<_>>(), ["2001:db8::/32"]);
+    assert_eq!(
+        u.all_withdrawn().map(|n| n.to_string()).collect::<Vec<_>>(),
+        ["2001:db8::/32"]
+    );
     assert_eq!(u.announced().count(), 1);
 }
 
@@ -179,7 +206,13 @@ fn frr_cve_2023_47235_malformed_attribute_with_mp_unreach() {
     let un = a(0x80, 15, &[0, 2, 1, 32, 0x20, 1, 0xd, 0xb8]);
     let b = body(&[], &[un, a(0x40, 1, &[]), path()], &[]);
     let (act, kind) = outcome(&b, &SessionContext::default());
-    assert_eq!((act, kind), (Action::TreatAsWithdraw, Some(UpdateErrorKind::Length(AttrType::ORIGIN))));
+    assert_eq!(
+        (act, kind),
+        (
+            Action::TreatAsWithdraw,
+            Some(UpdateErrorKind::Length(AttrType::ORIGIN))
+        )
+    );
 }
 
 /// FRR CVE-2024-44070: a Tunnel Encapsulation sub-TLV whose length runs past
@@ -189,7 +222,10 @@ fn frr_cve_2024_44070_tunnel_encap_subtlv_past_end() {
     // a 2-octet-length sub-TLV (type 128) claiming 0x0100 octets
     let tea = a(0xc0, 23, &[0, 1, 0, 3, 128, 1, 0]);
     let b = body(&[], &[origin(), path(), nh(), tea], NLRI);
-    assert_eq!(outcome(&b, &SessionContext::default()).0, Action::AttributeDiscard);
+    assert_eq!(
+        outcome(&b, &SessionContext::default()).0,
+        Action::AttributeDiscard
+    );
 }
 
 /// OpenBGPD CVE-2023-38283: an optional transitive attribute with content the
@@ -214,7 +250,11 @@ fn openbgpd_cve_2023_38283_unexpected_optional_transitive() {
 #[test]
 fn gobgp_cve_2026_30405_short_next_hop() {
     for len in 0..4 {
-        let b = body(&[], &[origin(), path(), a(0x40, 3, &[198, 18, 0][..len.min(3)])], NLRI);
+        let b = body(
+            &[],
+            &[origin(), path(), a(0x40, 3, &[198, 18, 0][..len.min(3)])],
+            NLRI,
+        );
         let u = Update::parse(&b, &SessionContext::default()).unwrap();
         assert_eq!(u.action(), Action::TreatAsWithdraw);
         assert_eq!(u.next_hop(), None);
@@ -227,12 +267,19 @@ fn gobgp_cve_2026_30405_short_next_hop() {
 /// session AS4_PATH is discarded (RFC 6793 §3).
 #[test]
 fn gobgp_cve_2026_41643_as4_path_before_as_path() {
-    let as4 = a(0xc0, 17, &[2, 2, 0xfa, 0x56, 0xea, 0x00, 0xfa, 0x56, 0xea, 0x01]);
+    let as4 = a(
+        0xc0,
+        17,
+        &[2, 2, 0xfa, 0x56, 0xea, 0x00, 0xfa, 0x56, 0xea, 0x01],
+    );
     let p2 = a(0x40, 2, &[2, 3, 0xfd, 0xe9, 0x5b, 0xa0, 0x5b, 0xa0]);
     let b = body(&[], &[as4.clone(), origin(), p2, nh()], NLRI);
     let u = Update::parse(&b, &SessionContext::two_octet()).unwrap();
     assert_eq!(u.action(), Action::None);
-    assert_eq!(u.effective_as_path().unwrap().to_string(), "65001 4200000000 4200000001");
+    assert_eq!(
+        u.effective_as_path().unwrap().to_string(),
+        "65001 4200000000 4200000001"
+    );
     let b = body(&[], &[as4, origin(), path(), nh()], NLRI);
     let u = Update::parse(&b, &SessionContext::default()).unwrap();
     assert_eq!(u.action(), Action::AttributeDiscard);
@@ -270,19 +317,37 @@ fn gobgp_cve_2026_37461_lengths_below_fixed_part() {
 #[test]
 fn gobgp_cve_2026_37462_length_underflow() {
     let c = SessionContext::default();
-    assert_eq!(outcome(&[0xff, 0xff, 0, 0], &c), (Action::SessionReset, Some(UpdateErrorKind::WithdrawnLength)));
-    assert_eq!(outcome(&[0, 0, 0xff, 0xff], &c), (Action::SessionReset, Some(UpdateErrorKind::AttributeListLength)));
+    assert_eq!(
+        outcome(&[0xff, 0xff, 0, 0], &c),
+        (Action::SessionReset, Some(UpdateErrorKind::WithdrawnLength))
+    );
+    assert_eq!(
+        outcome(&[0, 0, 0xff, 0xff], &c),
+        (
+            Action::SessionReset,
+            Some(UpdateErrorKind::AttributeListLength)
+        )
+    );
     assert_eq!(outcome(&[0, 0], &c).0, Action::SessionReset);
     assert_eq!(outcome(&[0], &c).0, Action::SessionReset);
     assert_eq!(outcome(&[], &c).0, Action::SessionReset);
     let b = body(&[], &[origin(), vec![0x50, 2, 0]], NLRI);
-    assert_eq!(outcome(&b, &c), (Action::TreatAsWithdraw, Some(UpdateErrorKind::AttributeOverrun)));
+    assert_eq!(
+        outcome(&b, &c),
+        (
+            Action::TreatAsWithdraw,
+            Some(UpdateErrorKind::AttributeOverrun)
+        )
+    );
     let b = body(&[], &[origin(), vec![0x40]], NLRI);
     assert_eq!(outcome(&b, &c).0, Action::TreatAsWithdraw);
     // The framing layer refuses lengths below the header.
     let mut m = msg(2, &[0, 0, 0, 0]);
     m[17] = 3;
-    assert!(matches!(parse_message(&m, &c), Err(MessageError::Header(_))));
+    assert!(matches!(
+        parse_message(&m, &c),
+        Err(MessageError::Header(_))
+    ));
 }
 
 /// BIRD CVE-2026-49943: an AS_PATH of more than 2048 ASNs. Long paths are
@@ -299,9 +364,14 @@ fn bird_cve_2026_49943_very_long_as_path() {
         }
     }
     let b = body(&[], &[origin(), a(0x50, 2, &v), nh()], NLRI);
-    let ctx = SessionContext { max_message_len: 65535, ..SessionContext::default() };
+    let ctx = SessionContext {
+        max_message_len: 65535,
+        ..SessionContext::default()
+    };
     let m = msg(2, &b);
-    let Ok(Message::Update(u)) = parse_message(&m, &ctx) else { panic!("decodes") };
+    let Ok(Message::Update(u)) = parse_message(&m, &ctx) else {
+        panic!("decodes")
+    };
     assert_eq!(u.action(), Action::None);
     let p = u.as_path().unwrap();
     assert_eq!(p.path_len(), 3000);
