@@ -1201,6 +1201,25 @@ impl<'a> MpReach<'a> {
         })
     }
 
+    /// Reads the MP_REACH_NLRI of an MRT TABLE_DUMP_V2 RIB entry of `family`
+    /// (RFC 6396 §4.3.4): next-hop length and next hop only. A value that is
+    /// not of that shape is read as a full MP_REACH_NLRI.
+    pub(crate) fn parse_rib(
+        value: &'a [u8],
+        family: Family,
+        ctx: &SessionContext,
+    ) -> Result<Self, UpdateErrorKind> {
+        match value.split_first() {
+            Some((&n, next_hop)) if usize::from(n) == next_hop.len() => Ok(Self {
+                family,
+                next_hop,
+                nlri: &[],
+                add_path: false,
+            }),
+            _ => Self::parse(value, ctx),
+        }
+    }
+
     /// The family.
     pub const fn family(&self) -> Family {
         self.family

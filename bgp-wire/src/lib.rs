@@ -4,6 +4,8 @@
 //! every message ([RFC 4271]), capabilities, path attributes, NLRI for IPv4
 //! and IPv6 (unicast, multicast, ADD-PATH, MP-BGP), the error actions of
 //! [RFC 7606], and an encoder that packs UPDATEs to the negotiated size.
+//! [`mrt`] reads and writes the MRT files route collectors archive BGP in
+//! ([RFC 6396]).
 //!
 //! # Sans-IO
 //! This crate reads no clock, opens no socket and spawns nothing: it turns
@@ -63,6 +65,7 @@
 //!
 //! [RFC 4271]: https://www.rfc-editor.org/rfc/rfc4271
 //! [RFC 7606]: https://www.rfc-editor.org/rfc/rfc7606
+//! [RFC 6396]: https://www.rfc-editor.org/rfc/rfc6396
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -75,6 +78,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod header;
 pub mod message;
+pub mod mrt;
 pub mod nlri;
 pub mod notification;
 pub mod open;

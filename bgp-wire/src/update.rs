@@ -90,7 +90,44 @@ impl<'a> Update<'a> {
         if nlri::check(nlri, 32, ap4).is_none() {
             return Err(reset(UpdateErrorKind::NlriSyntax));
         }
+        Self::parse_sections(withdrawn, attrs, nlri, ctx, None)
+    }
 
+    /// Validates a path attribute list on its own, as if it were the
+    /// attributes of an UPDATE with no withdrawn routes and no NLRI field
+    /// (MRT TABLE_DUMP entries store attributes so). Borrows `attrs`; copies
+    /// nothing. Errors as for [`Update::parse`].
+    pub fn from_attributes(attrs: &'a [u8], ctx: &SessionContext) -> Result<Self, UpdateError<'a>> {
+        Self::parse_sections(&[], attrs, &[], ctx, None)
+    }
+
+    /// Like [`Update::from_attributes`], for the attributes of an MRT
+    /// TABLE_DUMP_V2 RIB entry of `family` ([RFC 6396 §4.3.4]): there
+    /// MP_REACH_NLRI holds only the next-hop length and the next hop (no
+    /// AFI/SAFI, no NLRI). The full form, which some writers use, is accepted
+    /// too. [`Update::mp_reach`] then reports `family`, the next hop and no
+    /// prefixes.
+    ///
+    /// [RFC 6396 §4.3.4]: https://www.rfc-editor.org/rfc/rfc6396#section-4.3.4
+    pub fn from_rib_attributes(
+        attrs: &'a [u8],
+        family: Family,
+        ctx: &SessionContext,
+    ) -> Result<Self, UpdateError<'a>> {
+        Self::parse_sections(&[], attrs, &[], ctx, Some(family))
+    }
+
+    /// Validates the attributes of an UPDATE whose withdrawn routes and NLRI
+    /// fields are already checked. `rib`: the family of an MRT RIB entry
+    /// (abbreviated MP_REACH_NLRI).
+    fn parse_sections(
+        withdrawn: &'a [u8],
+        attrs: &'a [u8],
+        nlri: &'a [u8],
+        ctx: &SessionContext,
+        rib: Option<Family>,
+    ) -> Result<Self, UpdateError<'a>> {
+        let reset = |kind| UpdateError { kind, data: &[] };
         let mut u = Self {
             withdrawn,
             attrs,
@@ -125,7 +162,7 @@ impl<'a> Update<'a> {
                 continue;
             }
             seen[word] |= bit;
-            if let Err(kind) = u.check_attr(raw, ctx, &mut mp_reach_seen) {
+            if let Err(kind) = u.check_attr(raw, ctx, &mut mp_reach_seen, rib) {
                 if kind.action() == Action::SessionReset {
                     return Err(UpdateError {
                         kind,
@@ -163,6 +200,7 @@ impl<'a> Update<'a> {
         raw: RawAttr<'a>,
         ctx: &SessionContext,
         mp_reach_seen: &mut bool,
+        rib: Option<Family>,
     ) -> Result<(), UpdateErrorKind> {
         let ty = raw.ty;
         let ot = raw.flags.0 & (attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE);
@@ -176,7 +214,10 @@ impl<'a> Update<'a> {
         match ty {
             AttrType::MP_REACH_NLRI => {
                 *mp_reach_seen = true;
-                self.mp_reach = Some(MpReach::parse(raw.value, ctx)?);
+                self.mp_reach = Some(match rib {
+                    Some(family) => MpReach::parse_rib(raw.value, family, ctx)?,
+                    None => MpReach::parse(raw.value, ctx)?,
+                });
                 Ok(())
             }
             AttrType::MP_UNREACH_NLRI => {
