@@ -221,6 +221,7 @@ impl SegmentType {
 /// Checks an AS_PATH value (RFC 7606 §7.2): known segment types, no
 /// zero-length segment, no overrun, no one-octet tail. Returns whether a
 /// confederation segment was seen.
+#[inline]
 pub(crate) fn check_as_path(mut data: &[u8], asn_len: usize) -> Result<bool, ()> {
     let mut confed = false;
     while !data.is_empty() {
@@ -1298,6 +1299,7 @@ impl<'a> MpUnreach<'a> {
 
 /// Validates the value of an attribute of a known type. `Ok` for types this
 /// crate does not interpret.
+#[inline]
 pub(crate) fn validate_value(
     ty: AttrType,
     v: &[u8],
@@ -1417,14 +1419,22 @@ fn be32(v: &[u8]) -> u32 {
 
 impl<'a> Attribute<'a> {
     /// Types a raw attribute that validation accepted. `ctx` gives the AS width.
-    pub(crate) fn from_raw(raw: RawAttr<'a>, ctx: &SessionContext) -> Self {
+    /// `mp_reach` / `mp_unreach`: the UPDATE's validated MP attributes (there
+    /// is at most one of each).
+    #[inline]
+    pub(crate) fn from_raw(
+        raw: RawAttr<'a>,
+        four_octet: bool,
+        mp_reach: Option<MpReach<'a>>,
+        mp_unreach: Option<MpUnreach<'a>>,
+    ) -> Self {
         let v = raw.value;
         match raw.ty {
             AttrType::ORIGIN => match v.first().copied().and_then(Origin::from_u8) {
                 Some(o) => Self::Origin(o),
                 None => Self::Other(raw),
             },
-            AttrType::AS_PATH => Self::AsPath(AsPath::new(v, ctx.four_octet_as)),
+            AttrType::AS_PATH => Self::AsPath(AsPath::new(v, four_octet)),
             AttrType::NEXT_HOP => Self::NextHop(Ipv4Addr::from(be32(v))),
             AttrType::MED => Self::Med(be32(v)),
             AttrType::LOCAL_PREF => Self::LocalPref(be32(v)),
@@ -1433,14 +1443,8 @@ impl<'a> Attribute<'a> {
             AttrType::COMMUNITIES => Self::Communities(List::new(v)),
             AttrType::ORIGINATOR_ID => Self::OriginatorId(Ipv4Addr::from(be32(v))),
             AttrType::CLUSTER_LIST => Self::ClusterList(List::new(v)),
-            AttrType::MP_REACH_NLRI => match MpReach::parse(v, ctx) {
-                Ok(m) => Self::MpReach(m),
-                Err(_) => Self::Other(raw),
-            },
-            AttrType::MP_UNREACH_NLRI => match MpUnreach::parse(v, ctx) {
-                Ok(m) => Self::MpUnreach(m),
-                Err(_) => Self::Other(raw),
-            },
+            AttrType::MP_REACH_NLRI => mp_reach.map_or(Self::Other(raw), Self::MpReach),
+            AttrType::MP_UNREACH_NLRI => mp_unreach.map_or(Self::Other(raw), Self::MpUnreach),
             AttrType::EXTENDED_COMMUNITIES => Self::ExtCommunities(List::new(v)),
             AttrType::AS4_PATH => Self::As4Path(AsPath::new(v, true)),
             AttrType::AS4_AGGREGATOR => Self::As4Aggregator(Aggregator::read(v)),

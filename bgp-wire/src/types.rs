@@ -249,32 +249,34 @@ impl<'a> arbitrary::Arbitrary<'a> for Nlri {
 /// `len <= 32`; both checked by the caller).
 #[inline]
 pub(crate) fn v4_prefix(len: u8, bytes: &[u8]) -> Ipv4Net {
-    let mut a = [0u8; 4];
-    let n = bytes.len().min(4);
-    a[..n].copy_from_slice(&bytes[..n]);
-    let len = len.min(32);
-    let raw = u32::from_be_bytes(a);
-    let masked = if len == 0 {
-        0
-    } else {
-        raw & (u32::MAX << (32 - len))
+    // Assemble the word directly: a variable-length copy into a buffer costs a
+    // memcpy call and a stalled load on every prefix.
+    let raw = match *bytes {
+        [] => 0,
+        [a] => u32::from(a) << 24,
+        [a, b] => u32::from_be_bytes([a, b, 0, 0]),
+        [a, b, c] => u32::from_be_bytes([a, b, c, 0]),
+        [a, b, c, d, ..] => u32::from_be_bytes([a, b, c, d]),
     };
+    let len = len.min(32);
+    let masked = raw & u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
     Ipv4Net::new_assert(Ipv4Addr::from(masked), len)
 }
 
 /// Builds a canonical IPv6 prefix from NLRI bytes (see [`v4_prefix`]).
 #[inline]
 pub(crate) fn v6_prefix(len: u8, bytes: &[u8]) -> Ipv6Net {
-    let mut a = [0u8; 16];
-    let n = bytes.len().min(16);
-    a[..n].copy_from_slice(&bytes[..n]);
-    let len = len.min(128);
-    let raw = u128::from_be_bytes(a);
-    let masked = if len == 0 {
-        0
-    } else {
-        raw & (u128::MAX << (128 - len))
+    let raw = match bytes.first_chunk::<16>() {
+        Some(a) => u128::from_be_bytes(*a),
+        None => {
+            let mut a = [0u8; 16];
+            let n = bytes.len().min(16);
+            a[..n].copy_from_slice(&bytes[..n]);
+            u128::from_be_bytes(a)
+        }
     };
+    let len = len.min(128);
+    let masked = raw & u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
     Ipv6Net::new_assert(Ipv6Addr::from(masked), len)
 }
 

@@ -51,7 +51,10 @@ pub struct Update<'a> {
     withdrawn: &'a [u8],
     attrs: &'a [u8],
     nlri: &'a [u8],
-    ctx: SessionContext,
+    /// AS numbers are four octets wide.
+    four_octet: bool,
+    /// The NLRI and Withdrawn Routes fields carry path identifiers.
+    add_path_v4: bool,
     /// Offset + 1 of each recorded attribute within `attrs` (0: absent).
     slots: [u16; SLOTS],
     mp_reach: Option<MpReach<'a>>,
@@ -120,6 +123,7 @@ impl<'a> Update<'a> {
     /// Validates the attributes of an UPDATE whose withdrawn routes and NLRI
     /// fields are already checked. `rib`: the family of an MRT RIB entry
     /// (abbreviated MP_REACH_NLRI).
+    #[inline]
     fn parse_sections(
         withdrawn: &'a [u8],
         attrs: &'a [u8],
@@ -132,7 +136,8 @@ impl<'a> Update<'a> {
             withdrawn,
             attrs,
             nlri,
-            ctx: *ctx,
+            four_octet: ctx.four_octet_as,
+            add_path_v4: ctx.add_path(Family::IPV4_UNICAST),
             slots: [0; SLOTS],
             mp_reach: None,
             mp_unreach: None,
@@ -259,16 +264,12 @@ impl<'a> Update<'a> {
 
     /// The withdrawn IPv4 unicast prefixes of the Withdrawn Routes field.
     pub fn withdrawn(&self) -> Prefixes<'a> {
-        Prefixes::new(
-            self.withdrawn,
-            false,
-            self.ctx.add_path(Family::IPV4_UNICAST),
-        )
+        Prefixes::new(self.withdrawn, false, self.add_path_v4)
     }
 
     /// The announced IPv4 unicast prefixes of the NLRI field.
     pub fn announced(&self) -> Prefixes<'a> {
-        Prefixes::new(self.nlri, false, self.ctx.add_path(Family::IPV4_UNICAST))
+        Prefixes::new(self.nlri, false, self.add_path_v4)
     }
 
     /// Every withdrawn prefix: the Withdrawn Routes field, then
@@ -324,12 +325,14 @@ impl<'a> Update<'a> {
 
     /// The accepted attributes in wire order, typed. Duplicates and
     /// discarded or malformed attributes are not shown.
-    pub fn attributes(&self) -> Attributes<'a> {
+    pub fn attributes(&self) -> Attributes<'_, 'a> {
         Attributes {
             rest: self.attrs,
             base: self.attrs.len(),
-            hidden: self.hidden.clone(),
-            ctx: self.ctx,
+            hidden: &self.hidden,
+            four_octet: self.four_octet,
+            mp_reach: self.mp_reach,
+            mp_unreach: self.mp_unreach,
         }
     }
 
@@ -359,7 +362,7 @@ impl<'a> Update<'a> {
     /// AS_PATH as on the wire (2- or 4-octet per the context).
     pub fn as_path(&self) -> Option<AsPath<'a>> {
         self.raw(AttrType::AS_PATH)
-            .map(|v| AsPath::new(v, self.ctx.four_octet_as))
+            .map(|v| AsPath::new(v, self.four_octet))
     }
     /// NEXT_HOP.
     pub fn next_hop(&self) -> Option<std::net::Ipv4Addr> {
@@ -444,7 +447,12 @@ impl<'a> Update<'a> {
     fn typed(&self, ty: AttrType) -> Option<Attribute<'a>> {
         let off = usize::from(self.slots.get(slot(ty.0)?)?.checked_sub(1)?);
         let (raw, _) = attr::split_attr(self.attrs.get(off..)?).ok()?;
-        Some(Attribute::from_raw(raw, &self.ctx))
+        Some(Attribute::from_raw(
+            raw,
+            self.four_octet,
+            self.mp_reach,
+            self.mp_unreach,
+        ))
     }
 
     /// The AS path with AS4_PATH merged in (RFC 6793 §4.2.3). On a 4-octet
@@ -481,16 +489,19 @@ impl<'a> Update<'a> {
     }
 }
 
-/// Iterator over the accepted attributes of an [`Update`].
+/// Iterator over the accepted attributes of an [`Update`] (`'v`: the view,
+/// `'a`: the message).
 #[derive(Clone, Debug)]
-pub struct Attributes<'a> {
+pub struct Attributes<'v, 'a> {
     rest: &'a [u8],
     base: usize,
-    hidden: SmallVec<[u16; 2]>,
-    ctx: SessionContext,
+    hidden: &'v [u16],
+    four_octet: bool,
+    mp_reach: Option<MpReach<'a>>,
+    mp_unreach: Option<MpUnreach<'a>>,
 }
 
-impl<'a> Iterator for Attributes<'a> {
+impl<'a> Iterator for Attributes<'_, 'a> {
     type Item = Attribute<'a>;
 
     #[inline]
@@ -502,7 +513,12 @@ impl<'a> Iterator for Attributes<'a> {
             if !self.hidden.is_empty() && self.hidden.contains(&(off as u16)) {
                 continue;
             }
-            return Some(Attribute::from_raw(raw, &self.ctx));
+            return Some(Attribute::from_raw(
+                raw,
+                self.four_octet,
+                self.mp_reach,
+                self.mp_unreach,
+            ));
         }
     }
 }
@@ -914,6 +930,16 @@ mod tests {
         let mut out = Vec::new();
         m.encode(&ctx(), &mut out).unwrap();
         assert_eq!(&out[HEADER_LEN..], &b[..]);
+    }
+
+    #[test]
+    fn view_stays_small() {
+        // The view is returned by value through several layers; keep it lean.
+        assert!(
+            size_of::<Update<'_>>() <= 200,
+            "{}",
+            size_of::<Update<'_>>()
+        );
     }
 
     #[test]
