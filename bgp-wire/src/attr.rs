@@ -1221,6 +1221,43 @@ impl<'a> MpReach<'a> {
         }
     }
 
+    /// Splits a value that [`MpReach::parse`] or [`MpReach::parse_rib`]
+    /// accepted (`rib`: the family of an MRT RIB entry), without the policy
+    /// checks. `None` only if handed a value they would have refused.
+    #[inline]
+    pub(crate) fn split_validated(
+        value: &'a [u8],
+        rib: Option<Family>,
+        add_path: bool,
+    ) -> Option<Self> {
+        if let (Some(family), Some((&n, next_hop))) = (rib, value.split_first()) {
+            if usize::from(n) == next_hop.len() {
+                return Some(Self {
+                    family,
+                    next_hop,
+                    nlri: &[],
+                    add_path: false,
+                });
+            }
+        }
+        let [a0, a1, safi, nh_len, rest @ ..] = value else {
+            return None;
+        };
+        let (next_hop, rest) = rest.split_at_checked(usize::from(*nh_len))?;
+        let (_, nlri) = rest.split_first()?;
+        Some(Self {
+            family: Family::new(Afi(u16::from_be_bytes([*a0, *a1])), Safi(*safi)),
+            next_hop,
+            nlri,
+            add_path,
+        })
+    }
+
+    /// Whether the NLRI carry path identifiers.
+    pub const fn add_path(&self) -> bool {
+        self.add_path
+    }
+
     /// The family.
     pub const fn family(&self) -> Family {
         self.family
@@ -1277,6 +1314,22 @@ impl<'a> MpUnreach<'a> {
     /// The family.
     pub const fn family(&self) -> Family {
         self.family
+    }
+    /// Splits a value that [`MpUnreach::parse`] accepted.
+    #[inline]
+    pub(crate) fn split_validated(value: &'a [u8], add_path: bool) -> Option<Self> {
+        let [a0, a1, safi, nlri @ ..] = value else {
+            return None;
+        };
+        Some(Self {
+            family: Family::new(Afi(u16::from_be_bytes([*a0, *a1])), Safi(*safi)),
+            nlri,
+            add_path,
+        })
+    }
+    /// Whether the NLRI carry path identifiers.
+    pub const fn add_path(&self) -> bool {
+        self.add_path
     }
     /// The withdrawn prefixes of a prefix family (see [`MpReach::prefixes`]).
     pub fn prefixes(&self) -> Option<Prefixes<'a>> {

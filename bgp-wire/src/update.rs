@@ -36,33 +36,45 @@ const fn slot(ty: u8) -> Option<usize> {
         26 => 14,
         32 => 15,
         35 => 16,
+        14 => 17,
+        15 => 18,
         _ => return None,
     })
 }
-const SLOTS: usize = 17;
+const SLOTS: usize = 19;
 
 /// A validated UPDATE message body (the bytes after the 19-octet header).
 ///
-/// Holds slices of the original buffer and the offsets of the attributes it
-/// found; it allocates only when an UPDATE has more than two attributes to
-/// hide (duplicates or discarded ones).
+/// Holds the body and the offsets of its sections and attributes (about 100
+/// octets, cheap to move); it allocates only for an UPDATE with duplicate or
+/// discarded attributes to hide.
 #[derive(Clone, Debug)]
 pub struct Update<'a> {
-    withdrawn: &'a [u8],
-    attrs: &'a [u8],
-    nlri: &'a [u8],
-    /// AS numbers are four octets wide.
-    four_octet: bool,
-    /// The NLRI and Withdrawn Routes fields carry path identifiers.
-    add_path_v4: bool,
-    /// Offset + 1 of each recorded attribute within `attrs` (0: absent).
+    body: &'a [u8],
+    /// The Withdrawn Routes field is `body[withdrawn.0..withdrawn.1]`.
+    withdrawn: (u16, u16),
+    /// The attribute list is `body[attrs.0..attrs.1]`; the NLRI field follows.
+    attrs: (u16, u16),
+    /// Offset + 1 of each recorded attribute within the attribute list (0: absent).
     slots: [u16; SLOTS],
-    mp_reach: Option<MpReach<'a>>,
-    mp_unreach: Option<MpUnreach<'a>>,
+    /// `FOUR_OCTET`, `ADD_PATH_V4`, `MP_REACH_ADD_PATH`, `MP_UNREACH_ADD_PATH`.
+    flags: u8,
+    /// The family of an MRT RIB entry (abbreviated MP_REACH_NLRI).
+    rib: Option<Family>,
     /// Offsets of attributes not to show: duplicates and discarded ones.
-    hidden: SmallVec<[u16; 2]>,
-    error: Option<UpdateError<'a>>,
+    hidden: Option<Box<[u16]>>,
+    /// The most severe error and its data, as offsets into the attribute list.
+    error: Option<(UpdateErrorKind, u16, u16)>,
 }
+
+const FOUR_OCTET: u8 = 1;
+const ADD_PATH_V4: u8 = 2;
+const MP_REACH_ADD_PATH: u8 = 4;
+const MP_UNREACH_ADD_PATH: u8 = 8;
+
+/// The largest body or attribute list a view addresses with 16-bit offsets
+/// (every BGP message fits).
+const MAX_BODY: usize = u16::MAX as usize;
 
 impl<'a> Update<'a> {
     /// Validates an UPDATE body under the session context `ctx`.
@@ -72,6 +84,9 @@ impl<'a> Update<'a> {
     /// When several errors apply, the most severe is reported (§3 (f)).
     pub fn parse(body: &'a [u8], ctx: &SessionContext) -> Result<Self, UpdateError<'a>> {
         let reset = |kind| UpdateError { kind, data: &[] };
+        if body.len() > MAX_BODY {
+            return Err(reset(UpdateErrorKind::AttributeListLength));
+        }
         let Some((wl, rest)) = body.split_first_chunk::<2>() else {
             return Err(reset(UpdateErrorKind::WithdrawnLength));
         };
@@ -83,7 +98,7 @@ impl<'a> Update<'a> {
             return Err(reset(UpdateErrorKind::WithdrawnLength));
         };
         let alen = usize::from(u16::from_be_bytes(*al));
-        let Some((attrs, nlri)) = rest.split_at_checked(alen) else {
+        let Some(nlri) = rest.get(alen..) else {
             return Err(reset(UpdateErrorKind::AttributeListLength));
         };
         let ap4 = ctx.add_path(Family::IPV4_UNICAST);
@@ -93,7 +108,15 @@ impl<'a> Update<'a> {
         if nlri::check(nlri, 32, ap4).is_none() {
             return Err(reset(UpdateErrorKind::NlriSyntax));
         }
-        Self::parse_sections(withdrawn, attrs, nlri, ctx, None)
+        // All offsets fit in 16 bits: the body does.
+        let a0 = 4 + wlen;
+        Self::parse_sections(
+            body,
+            (2, a0 as u16 - 2),
+            (a0 as u16, (a0 + alen) as u16),
+            ctx,
+            None,
+        )
     }
 
     /// Validates a path attribute list on its own, as if it were the
@@ -101,7 +124,7 @@ impl<'a> Update<'a> {
     /// (MRT TABLE_DUMP entries store attributes so). Borrows `attrs`; copies
     /// nothing. Errors as for [`Update::parse`].
     pub fn from_attributes(attrs: &'a [u8], ctx: &SessionContext) -> Result<Self, UpdateError<'a>> {
-        Self::parse_sections(&[], attrs, &[], ctx, None)
+        Self::attributes_only(attrs, ctx, None)
     }
 
     /// Like [`Update::from_attributes`], for the attributes of an MRT
@@ -117,42 +140,65 @@ impl<'a> Update<'a> {
         family: Family,
         ctx: &SessionContext,
     ) -> Result<Self, UpdateError<'a>> {
-        Self::parse_sections(&[], attrs, &[], ctx, Some(family))
+        Self::attributes_only(attrs, ctx, Some(family))
     }
 
-    /// Validates the attributes of an UPDATE whose withdrawn routes and NLRI
-    /// fields are already checked. `rib`: the family of an MRT RIB entry
-    /// (abbreviated MP_REACH_NLRI).
+    fn attributes_only(
+        attrs: &'a [u8],
+        ctx: &SessionContext,
+        rib: Option<Family>,
+    ) -> Result<Self, UpdateError<'a>> {
+        if attrs.len() > MAX_BODY {
+            return Err(UpdateError {
+                kind: UpdateErrorKind::AttributeListLength,
+                data: &[],
+            });
+        }
+        Self::parse_sections(attrs, (0, 0), (0, attrs.len() as u16), ctx, rib)
+    }
+
+    /// Validates the attribute list `body[attrs.0..attrs.1]` of an UPDATE
+    /// whose Withdrawn Routes and NLRI fields are already checked. `rib`: the
+    /// family of an MRT RIB entry (abbreviated MP_REACH_NLRI).
     #[inline]
     fn parse_sections(
-        withdrawn: &'a [u8],
-        attrs: &'a [u8],
-        nlri: &'a [u8],
+        body: &'a [u8],
+        withdrawn: (u16, u16),
+        attrs_at: (u16, u16),
         ctx: &SessionContext,
         rib: Option<Family>,
     ) -> Result<Self, UpdateError<'a>> {
         let reset = |kind| UpdateError { kind, data: &[] };
+        let attrs = body
+            .get(usize::from(attrs_at.0)..usize::from(attrs_at.1))
+            .unwrap_or_default();
+        let has_nlri = usize::from(attrs_at.1) < body.len();
+        let mut flags = 0;
+        if ctx.four_octet_as {
+            flags |= FOUR_OCTET;
+        }
+        if ctx.add_path(Family::IPV4_UNICAST) {
+            flags |= ADD_PATH_V4;
+        }
         let mut u = Self {
+            body,
             withdrawn,
-            attrs,
-            nlri,
-            four_octet: ctx.four_octet_as,
-            add_path_v4: ctx.add_path(Family::IPV4_UNICAST),
+            attrs: attrs_at,
             slots: [0; SLOTS],
-            mp_reach: None,
-            mp_unreach: None,
-            hidden: SmallVec::new(),
+            flags,
+            rib,
+            hidden: None,
             error: None,
         };
+        let mut hidden: SmallVec<[u16; 4]> = SmallVec::new();
         let mut seen = [0u64; 4];
-        let mut mp_reach_seen = false;
         let mut rest = attrs;
         while !rest.is_empty() {
             let off = attrs.len() - rest.len();
             let Ok((raw, next)) = attr::split_attr(rest) else {
                 // RFC 7606 §4: the NLRI is still located by the total
                 // attribute length; stop parsing attributes.
-                u.note(UpdateErrorKind::AttributeOverrun, rest);
+                u.note(UpdateErrorKind::AttributeOverrun, off, rest.len());
                 break;
             };
             rest = next;
@@ -162,37 +208,40 @@ impl<'a> Update<'a> {
                 if raw.ty == AttrType::MP_REACH_NLRI || raw.ty == AttrType::MP_UNREACH_NLRI {
                     return Err(reset(UpdateErrorKind::DuplicateMp(raw.ty)));
                 }
-                u.note(UpdateErrorKind::Duplicate(raw.ty), raw.bytes);
-                u.hidden.push(off as u16);
+                u.note(UpdateErrorKind::Duplicate(raw.ty), off, raw.bytes.len());
+                hidden.push(off as u16);
                 continue;
             }
             seen[word] |= bit;
-            if let Err(kind) = u.check_attr(raw, ctx, &mut mp_reach_seen, rib) {
+            if let Err(kind) = u.check_attr(raw, ctx) {
                 if kind.action() == Action::SessionReset {
                     return Err(UpdateError {
                         kind,
                         data: raw.bytes,
                     });
                 }
-                u.note(kind, raw.bytes);
-                u.hidden.push(off as u16);
+                u.note(kind, off, raw.bytes.len());
+                hidden.push(off as u16);
                 continue;
             }
             if let Some(s) = slot(t) {
                 u.slots[s] = off as u16 + 1;
             }
         }
+        if !hidden.is_empty() {
+            u.hidden = Some(hidden.into_vec().into_boxed_slice());
+        }
 
         // RFC 7606 §3 (d); NEXT_HOP only for the NLRI field (RFC 4760 §3).
-        if !nlri.is_empty() || mp_reach_seen {
-            let present = |t: AttrType| seen[usize::from(t.0 >> 6)] & (1 << (t.0 & 63)) != 0;
+        let present = |t: AttrType| seen[usize::from(t.0 >> 6)] & (1 << (t.0 & 63)) != 0;
+        if has_nlri || present(AttrType::MP_REACH_NLRI) {
             for t in [AttrType::ORIGIN, AttrType::AS_PATH] {
                 if !present(t) {
-                    u.note(UpdateErrorKind::Missing(t), &[]);
+                    u.note(UpdateErrorKind::Missing(t), 0, 0);
                 }
             }
-            if !nlri.is_empty() && !present(AttrType::NEXT_HOP) {
-                u.note(UpdateErrorKind::Missing(AttrType::NEXT_HOP), &[]);
+            if has_nlri && !present(AttrType::NEXT_HOP) {
+                u.note(UpdateErrorKind::Missing(AttrType::NEXT_HOP), 0, 0);
             }
         }
         Ok(u)
@@ -204,8 +253,6 @@ impl<'a> Update<'a> {
         &mut self,
         raw: RawAttr<'a>,
         ctx: &SessionContext,
-        mp_reach_seen: &mut bool,
-        rib: Option<Family>,
     ) -> Result<(), UpdateErrorKind> {
         let ty = raw.ty;
         let ot = raw.flags.0 & (attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE);
@@ -218,15 +265,19 @@ impl<'a> Update<'a> {
         }
         match ty {
             AttrType::MP_REACH_NLRI => {
-                *mp_reach_seen = true;
-                self.mp_reach = Some(match rib {
+                let m = match self.rib {
                     Some(family) => MpReach::parse_rib(raw.value, family, ctx)?,
                     None => MpReach::parse(raw.value, ctx)?,
-                });
+                };
+                if m.add_path() {
+                    self.flags |= MP_REACH_ADD_PATH;
+                }
                 Ok(())
             }
             AttrType::MP_UNREACH_NLRI => {
-                self.mp_unreach = Some(MpUnreach::parse(raw.value, ctx)?);
+                if MpUnreach::parse(raw.value, ctx)?.add_path() {
+                    self.flags |= MP_UNREACH_ADD_PATH;
+                }
                 Ok(())
             }
             AttrType::AS4_PATH | AttrType::AS4_AGGREGATOR if ctx.four_octet_as => {
@@ -236,20 +287,31 @@ impl<'a> Update<'a> {
         }
     }
 
-    /// Records an error unless a more severe one is already recorded.
+    /// Records an error (with `len` octets of data at `off` in the attribute
+    /// list) unless a more severe one is already recorded.
     #[inline]
-    fn note(&mut self, kind: UpdateErrorKind, data: &'a [u8]) {
-        if self.error.is_none_or(|e| kind.action() > e.action()) {
-            self.error = Some(UpdateError { kind, data });
+    fn note(&mut self, kind: UpdateErrorKind, off: usize, len: usize) {
+        if self.error.is_none_or(|(e, ..)| kind.action() > e.action()) {
+            self.error = Some((kind, off as u16, (off + len) as u16));
         }
+    }
+
+    #[inline]
+    const fn four_octet(&self) -> bool {
+        self.flags & FOUR_OCTET != 0
     }
 
     //--- Errors
 
     /// The most severe RFC 7606 error found, if any (never a session reset:
     /// those make [`Update::parse`] fail).
-    pub const fn error(&self) -> Option<UpdateError<'a>> {
-        self.error
+    pub fn error(&self) -> Option<UpdateError<'a>> {
+        let (kind, from, to) = self.error?;
+        let data = self
+            .attribute_bytes()
+            .get(usize::from(from)..usize::from(to))
+            .unwrap_or_default();
+        Some(UpdateError { kind, data })
     }
 
     /// The RFC 7606 action the receiver must take ([`Action::None`] when the
@@ -257,26 +319,26 @@ impl<'a> Update<'a> {
     /// [`Update::announced`] and [`Update::mp_reach`] is to be withdrawn; with
     /// [`Action::AfiSafiDisable`] the family named by the error is.
     pub fn action(&self) -> Action {
-        self.error.map_or(Action::None, |e| e.action())
+        self.error.map_or(Action::None, |(e, ..)| e.action())
     }
 
     //--- NLRI
 
     /// The withdrawn IPv4 unicast prefixes of the Withdrawn Routes field.
     pub fn withdrawn(&self) -> Prefixes<'a> {
-        Prefixes::new(self.withdrawn, false, self.add_path_v4)
+        Prefixes::new(self.withdrawn_bytes(), false, self.flags & ADD_PATH_V4 != 0)
     }
 
     /// The announced IPv4 unicast prefixes of the NLRI field.
     pub fn announced(&self) -> Prefixes<'a> {
-        Prefixes::new(self.nlri, false, self.add_path_v4)
+        Prefixes::new(self.nlri_bytes(), false, self.flags & ADD_PATH_V4 != 0)
     }
 
     /// Every withdrawn prefix: the Withdrawn Routes field, then
     /// MP_UNREACH_NLRI (prefix families).
     pub fn all_withdrawn(&self) -> impl Iterator<Item = Nlri> + use<'a> {
         self.withdrawn().chain(
-            self.mp_unreach
+            self.mp_unreach()
                 .and_then(|m| m.prefixes())
                 .into_iter()
                 .flatten(),
@@ -287,7 +349,7 @@ impl<'a> Update<'a> {
     /// families).
     pub fn all_announced(&self) -> impl Iterator<Item = Nlri> + use<'a> {
         self.announced().chain(
-            self.mp_reach
+            self.mp_reach()
                 .and_then(|m| m.prefixes())
                 .into_iter()
                 .flatten(),
@@ -295,29 +357,39 @@ impl<'a> Update<'a> {
     }
 
     /// The raw Withdrawn Routes field.
-    pub const fn withdrawn_bytes(&self) -> &'a [u8] {
-        self.withdrawn
+    #[inline]
+    pub fn withdrawn_bytes(&self) -> &'a [u8] {
+        self.body
+            .get(usize::from(self.withdrawn.0)..usize::from(self.withdrawn.1))
+            .unwrap_or_default()
     }
     /// The raw NLRI field.
-    pub const fn nlri_bytes(&self) -> &'a [u8] {
-        self.nlri
+    #[inline]
+    pub fn nlri_bytes(&self) -> &'a [u8] {
+        self.body
+            .get(usize::from(self.attrs.1)..)
+            .unwrap_or_default()
     }
     /// The raw path attribute list.
-    pub const fn attribute_bytes(&self) -> &'a [u8] {
-        self.attrs
+    #[inline]
+    pub fn attribute_bytes(&self) -> &'a [u8] {
+        self.body
+            .get(usize::from(self.attrs.0)..usize::from(self.attrs.1))
+            .unwrap_or_default()
     }
 
     /// The family whose End-of-RIB marker this is (RFC 4724 §2): an empty
     /// UPDATE for IPv4 unicast, or one holding only an empty MP_UNREACH_NLRI.
     pub fn end_of_rib(&self) -> Option<Family> {
-        if !self.withdrawn.is_empty() || !self.nlri.is_empty() {
+        if !self.withdrawn_bytes().is_empty() || !self.nlri_bytes().is_empty() {
             return None;
         }
-        if self.attrs.is_empty() {
+        let attrs = self.attribute_bytes();
+        if attrs.is_empty() {
             return Some(Family::IPV4_UNICAST);
         }
-        let m = self.mp_unreach?;
-        let only = attr::split_attr(self.attrs).is_ok_and(|(_, rest)| rest.is_empty());
+        let m = self.mp_unreach()?;
+        let only = attr::split_attr(attrs).is_ok_and(|(_, rest)| rest.is_empty());
         (only && m.is_end_of_rib()).then_some(m.family())
     }
 
@@ -326,13 +398,14 @@ impl<'a> Update<'a> {
     /// The accepted attributes in wire order, typed. Duplicates and
     /// discarded or malformed attributes are not shown.
     pub fn attributes(&self) -> Attributes<'_, 'a> {
+        let attrs = self.attribute_bytes();
         Attributes {
-            rest: self.attrs,
-            base: self.attrs.len(),
-            hidden: &self.hidden,
-            four_octet: self.four_octet,
-            mp_reach: self.mp_reach,
-            mp_unreach: self.mp_unreach,
+            rest: attrs,
+            base: attrs.len(),
+            hidden: self.hidden.as_deref().unwrap_or_default(),
+            four_octet: self.four_octet(),
+            mp_reach: self.mp_reach(),
+            mp_unreach: self.mp_unreach(),
         }
     }
 
@@ -340,7 +413,7 @@ impl<'a> Update<'a> {
     fn raw(&self, ty: AttrType) -> Option<&'a [u8]> {
         let off = *self.slots.get(slot(ty.0)?)?;
         let off = usize::from(off.checked_sub(1)?);
-        attr::split_attr(self.attrs.get(off..)?)
+        attr::split_attr(self.attribute_bytes().get(off..)?)
             .ok()
             .map(|(r, _)| r.value)
     }
@@ -362,7 +435,7 @@ impl<'a> Update<'a> {
     /// AS_PATH as on the wire (2- or 4-octet per the context).
     pub fn as_path(&self) -> Option<AsPath<'a>> {
         self.raw(AttrType::AS_PATH)
-            .map(|v| AsPath::new(v, self.four_octet))
+            .map(|v| AsPath::new(v, self.four_octet()))
     }
     /// NEXT_HOP.
     pub fn next_hop(&self) -> Option<std::net::Ipv4Addr> {
@@ -436,22 +509,24 @@ impl<'a> Update<'a> {
         self.u32_attr(AttrType::OTC)
     }
     /// MP_REACH_NLRI, if present and well formed.
-    pub const fn mp_reach(&self) -> Option<MpReach<'a>> {
-        self.mp_reach
+    pub fn mp_reach(&self) -> Option<MpReach<'a>> {
+        let v = self.raw(AttrType::MP_REACH_NLRI)?;
+        MpReach::split_validated(v, self.rib, self.flags & MP_REACH_ADD_PATH != 0)
     }
     /// MP_UNREACH_NLRI, if present and well formed.
-    pub const fn mp_unreach(&self) -> Option<MpUnreach<'a>> {
-        self.mp_unreach
+    pub fn mp_unreach(&self) -> Option<MpUnreach<'a>> {
+        let v = self.raw(AttrType::MP_UNREACH_NLRI)?;
+        MpUnreach::split_validated(v, self.flags & MP_UNREACH_ADD_PATH != 0)
     }
 
     fn typed(&self, ty: AttrType) -> Option<Attribute<'a>> {
         let off = usize::from(self.slots.get(slot(ty.0)?)?.checked_sub(1)?);
-        let (raw, _) = attr::split_attr(self.attrs.get(off..)?).ok()?;
+        let (raw, _) = attr::split_attr(self.attribute_bytes().get(off..)?).ok()?;
         Some(Attribute::from_raw(
             raw,
-            self.four_octet,
-            self.mp_reach,
-            self.mp_unreach,
+            self.four_octet(),
+            self.mp_reach(),
+            self.mp_unreach(),
         ))
     }
 
@@ -936,7 +1011,7 @@ mod tests {
     fn view_stays_small() {
         // The view is returned by value through several layers; keep it lean.
         assert!(
-            size_of::<Update<'_>>() <= 200,
+            size_of::<Update<'_>>() <= 112,
             "{}",
             size_of::<Update<'_>>()
         );
