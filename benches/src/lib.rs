@@ -1,1 +1,10 @@
 //! Shared helpers for the benchmarks (loading the real inputs).
+//!
+//! - [`mrt`] reads the BGP messages out of the gzipped MRT dumps in `../shared/data/mrt`.
+//! - [`competitors`] decodes-and-walks and encodes UPDATEs with the crates we compare
+//!   against (`bgpkit-parser`, `routecore`, `rustbgpd-wire`), through their public APIs.
+//! - [`ours`] does the same with `bgp-wire`, with the same walk and checksum.
+
+pub mod competitors;
+pub mod mrt;
+pub mod ours;
