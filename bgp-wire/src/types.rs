@@ -285,10 +285,14 @@ pub(crate) fn put_prefix(out: &mut Vec<u8>, prefix: &IpNet) {
     let len = prefix.prefix_len();
     out.push(len);
     let n = usize::from(len).div_ceil(8);
+    // Copy the whole address (a fixed-size copy) and cut it back: cheaper
+    // than a variable-length copy per prefix.
     match prefix.addr() {
-        IpAddr::V4(a) => out.extend_from_slice(&a.octets()[..n]),
-        IpAddr::V6(a) => out.extend_from_slice(&a.octets()[..n]),
+        IpAddr::V4(a) => out.extend_from_slice(&a.octets()),
+        IpAddr::V6(a) => out.extend_from_slice(&a.octets()),
     }
+    let full = if prefix.addr().is_ipv4() { 4 } else { 16 };
+    out.truncate(out.len() - (full - n));
 }
 
 #[cfg(test)]

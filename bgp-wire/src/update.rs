@@ -774,27 +774,31 @@ impl UpdateBuilder {
             return Err(EncodeError::NextHopFamily(family));
         }
 
-        // The attribute set, in type order, encoded once.
-        let mut list: Vec<PathAttribute> = attrs
+        // The attribute set, in type order, encoded once; attributes are
+        // referenced, not cloned.
+        let next_hop_attr = match (in_field, next_hop) {
+            (true, NextHop::V4(a)) => Some(PathAttribute::NextHop(*a)),
+            _ => None,
+        };
+        let as4 = if ctx.four_octet_as {
+            Vec::new()
+        } else {
+            as4_attributes(attrs)
+        };
+        let mut list: SmallVec<[&PathAttribute; 16]> = attrs
             .iter()
-            .filter(|a| {
-                !matches!(
-                    a,
-                    PathAttribute::NextHop(_)
-                        | PathAttribute::MpReach(_)
-                        | PathAttribute::MpUnreach(_)
-                )
+            .filter(|a| match a {
+                PathAttribute::NextHop(_)
+                | PathAttribute::MpReach(_)
+                | PathAttribute::MpUnreach(_) => false,
+                PathAttribute::As4Path(_) | PathAttribute::As4Aggregator(_) => ctx.four_octet_as,
+                _ => true,
             })
-            .cloned()
+            .chain(next_hop_attr.as_ref())
+            .chain(as4.iter())
             .collect();
-        if let (true, NextHop::V4(a)) = (in_field, next_hop) {
-            list.push(PathAttribute::NextHop(*a));
-        }
-        if !ctx.four_octet_as {
-            add_as4(&mut list);
-        }
         list.sort_by_key(|a| a.ty());
-        let mut set = Vec::new();
+        let mut set = Vec::with_capacity(list.iter().map(|a| a.wire_len(ctx)).sum());
         for a in &list {
             if a.value_len(ctx) > 0xffff {
                 return Err(EncodeError::AttributeTooLong(a.ty()));
@@ -806,6 +810,7 @@ impl UpdateBuilder {
         let mut count = 0;
         let mut i = 0;
         while i < nlri.len() {
+            out.reserve(max);
             let start = out.len();
             put_header(out, MessageType::UPDATE, 0);
             out.extend_from_slice(&[0, 0, 0, 0]);
@@ -854,26 +859,21 @@ impl UpdateBuilder {
     }
 }
 
-/// Adds AS4_PATH / AS4_AGGREGATOR for a 2-octet session when needed.
-fn add_as4(list: &mut Vec<PathAttribute>) {
-    list.retain(|a| {
-        !matches!(
-            a,
-            PathAttribute::As4Path(_) | PathAttribute::As4Aggregator(_)
-        )
-    });
+/// The AS4_PATH / AS4_AGGREGATOR a 2-octet session needs for `attrs`
+/// (RFC 6793 §4.2.2).
+fn as4_attributes(attrs: &[PathAttribute]) -> Vec<PathAttribute> {
     let mut extra = Vec::new();
-    for a in list.iter() {
+    for a in attrs {
         match a {
             PathAttribute::AsPath(p) if p.needs_four_octets() => {
-                // RFC 6793 §4.2.2: confederation segments stay out of AS4_PATH.
-                let segs = p
+                // Confederation segments stay out of AS4_PATH.
+                let segments = p
                     .segments
                     .iter()
                     .filter(|s| !s.ty.is_confed())
                     .cloned()
                     .collect();
-                extra.push(PathAttribute::As4Path(AsPathBuf { segments: segs }));
+                extra.push(PathAttribute::As4Path(AsPathBuf { segments }));
             }
             PathAttribute::Aggregator(g) if g.asn > 0xffff => {
                 extra.push(PathAttribute::As4Aggregator(*g))
@@ -881,7 +881,7 @@ fn add_as4(list: &mut Vec<PathAttribute>) {
             _ => {}
         }
     }
-    list.extend(extra);
+    extra
 }
 
 /// Appends entries from `nlri` while they fit in `room` octets; returns the
