@@ -57,13 +57,15 @@ impl SessionContext {
 
     /// A lenient context for reading stored messages (MRT, captures): 4-octet
     /// AS, 65535-byte messages, IPv6 next hops accepted for IPv4 NLRI.
-    pub fn permissive() -> Self {
+    pub const fn permissive() -> Self {
         Self {
+            four_octet_as: true,
+            add_path: FamilySet::EMPTY,
             max_message_len: MAX_EXTENDED_MESSAGE_LEN,
-            extended_next_hop: [Family::IPV4_UNICAST, Family::IPV4_MULTICAST]
-                .into_iter()
-                .collect(),
-            ..Self::default()
+            extended_next_hop: FamilySet::EMPTY
+                .with(Family::IPV4_UNICAST)
+                .with(Family::IPV4_MULTICAST),
+            ebgp: false,
         }
     }
 

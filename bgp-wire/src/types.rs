@@ -51,6 +51,7 @@ impl Family {
     }
 
     /// Index into [`FamilySet`], for the families a set can hold.
+    #[inline]
     const fn index(self) -> Option<u32> {
         let i = match (self.afi.0, self.safi.0) {
             (1, 1) => 0,
@@ -115,6 +116,14 @@ pub struct FamilySet(u32);
 impl FamilySet {
     /// The empty set.
     pub const EMPTY: Self = Self(0);
+
+    /// This set with `family` added (unchanged if the set cannot represent it).
+    pub const fn with(self, family: Family) -> Self {
+        match family.index() {
+            Some(i) => Self(self.0 | (1 << i)),
+            None => self,
+        }
+    }
 
     /// Adds a family; `false` if this set cannot represent it.
     pub fn insert(&mut self, family: Family) -> bool {

@@ -43,6 +43,45 @@ const fn slot(ty: u8) -> Option<usize> {
 }
 const SLOTS: usize = 19;
 
+/// What the validation loop needs to know about an attribute type, read
+/// with one table lookup per attribute.
+#[derive(Clone, Copy)]
+struct TypeInfo {
+    /// Slot index, or `NO_SLOT`.
+    slot: u8,
+    /// The Optional and Transitive bits the type must carry, or
+    /// `UNCHECKED_KNOWN` / `UNCHECKED_UNKNOWN` for types whose flags are
+    /// not checked.
+    flags: u8,
+}
+const NO_SLOT: u8 = u8::MAX;
+const UNCHECKED_KNOWN: u8 = 1;
+const UNCHECKED_UNKNOWN: u8 = 2;
+
+static TYPE_INFO: [TypeInfo; 256] = {
+    let mut t = [TypeInfo {
+        slot: NO_SLOT,
+        flags: UNCHECKED_UNKNOWN,
+    }; 256];
+    let mut i = 0;
+    while i < 256 {
+        let ty = AttrType(i as u8);
+        t[i] = TypeInfo {
+            slot: match slot(i as u8) {
+                Some(s) => s as u8,
+                None => NO_SLOT,
+            },
+            flags: match attr::expected_flags(ty) {
+                Some(f) => f,
+                None if ty.is_known() => UNCHECKED_KNOWN,
+                None => UNCHECKED_UNKNOWN,
+            },
+        };
+        i += 1;
+    }
+    t
+};
+
 /// A validated UPDATE message body (the bytes after the 19-octet header).
 ///
 /// Holds the body and the offsets of its sections and attributes (about 100
@@ -191,7 +230,10 @@ impl<'a> Update<'a> {
             error: None,
         };
         let mut hidden: SmallVec<[u16; 4]> = SmallVec::new();
-        let mut seen = [0u64; 4];
+        // Types seen so far: types below 64 (every common one) in a register,
+        // so that one attribute's check does not wait on the previous store.
+        let mut seen_lo = 0u64;
+        let mut seen_hi = [0u64; 3];
         let mut rest = attrs;
         while !rest.is_empty() {
             let off = attrs.len() - rest.len();
@@ -203,8 +245,18 @@ impl<'a> Update<'a> {
             };
             rest = next;
             let t = raw.ty.0;
-            let (word, bit) = (usize::from(t >> 6), 1u64 << (t & 63));
-            if seen[word] & bit != 0 {
+            let bit = 1u64 << (t & 63);
+            let dup = if t < 64 {
+                let d = seen_lo & bit != 0;
+                seen_lo |= bit;
+                d
+            } else {
+                let w = &mut seen_hi[usize::from(t >> 6) - 1];
+                let d = *w & bit != 0;
+                *w |= bit;
+                d
+            };
+            if dup {
                 if raw.ty == AttrType::MP_REACH_NLRI || raw.ty == AttrType::MP_UNREACH_NLRI {
                     return Err(reset(UpdateErrorKind::DuplicateMp(raw.ty)));
                 }
@@ -212,8 +264,8 @@ impl<'a> Update<'a> {
                 hidden.push(off as u16);
                 continue;
             }
-            seen[word] |= bit;
-            if let Err(kind) = u.check_attr(raw, ctx) {
+            let info = TYPE_INFO[usize::from(t)];
+            if let Err(kind) = u.check_attr(raw, info.flags, ctx) {
                 if kind.action() == Action::SessionReset {
                     return Err(UpdateError {
                         kind,
@@ -224,8 +276,8 @@ impl<'a> Update<'a> {
                 hidden.push(off as u16);
                 continue;
             }
-            if let Some(s) = slot(t) {
-                u.slots[s] = off as u16 + 1;
+            if let Some(s) = u.slots.get_mut(usize::from(info.slot)) {
+                *s = off as u16 + 1;
             }
         }
         if !hidden.is_empty() {
@@ -233,7 +285,8 @@ impl<'a> Update<'a> {
         }
 
         // RFC 7606 §3 (d); NEXT_HOP only for the NLRI field (RFC 4760 §3).
-        let present = |t: AttrType| seen[usize::from(t.0 >> 6)] & (1 << (t.0 & 63)) != 0;
+        // ORIGIN, AS_PATH, NEXT_HOP and MP_REACH_NLRI are all below 64.
+        let present = |t: AttrType| seen_lo & (1 << (t.0 & 63)) != 0;
         if has_nlri || present(AttrType::MP_REACH_NLRI) {
             for t in [AttrType::ORIGIN, AttrType::AS_PATH] {
                 if !present(t) {
@@ -252,15 +305,18 @@ impl<'a> Update<'a> {
     fn check_attr(
         &mut self,
         raw: RawAttr<'a>,
+        expected: u8,
         ctx: &SessionContext,
     ) -> Result<(), UpdateErrorKind> {
         let ty = raw.ty;
         let ot = raw.flags.0 & (attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE);
-        match attr::expected_flags(ty) {
-            Some(f) if ot != f => return Err(UpdateErrorKind::Flags(ty)),
-            None if !raw.flags.optional() && !ty.is_known() => {
+        match expected {
+            UNCHECKED_KNOWN => {}
+            UNCHECKED_UNKNOWN if !raw.flags.optional() => {
                 return Err(UpdateErrorKind::UnrecognizedWellKnown(ty));
             }
+            UNCHECKED_UNKNOWN => {}
+            f if ot != f => return Err(UpdateErrorKind::Flags(ty)),
             _ => {}
         }
         match ty {

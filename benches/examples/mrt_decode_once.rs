@@ -1,0 +1,30 @@
+//! Decodes an MRT file once (every record, message and RIB entry validated)
+//! and prints the count: a fixed amount of work for instruction counting
+//! with `valgrind --tool=callgrind`, which is stable where timings are not.
+#![allow(missing_docs)]
+
+use std::io::Read;
+
+use bgp_wire::mrt::{Record, Records};
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: mrt_decode_once FILE.gz");
+    let mut buf = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).expect("open"))
+        .read_to_end(&mut buf)
+        .expect("gunzip");
+    let mut n = 0u64;
+    for rec in Records::new(&buf).flatten() {
+        match rec.decode() {
+            Ok(Record::Message(m)) => n += u64::from(m.parse().is_ok()),
+            Ok(Record::Rib(rib)) => {
+                for e in rib.entries() {
+                    n += u64::from(rib.update(&e).is_ok());
+                }
+            }
+            Ok(_) => n += 1,
+            Err(_) => {}
+        }
+    }
+    println!("{n} ok of {} bytes", buf.len());
+}
