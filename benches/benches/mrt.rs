@@ -14,7 +14,9 @@ use bgp_wire::mrt::{Record, Records};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
 fn load(name: &str) -> Option<Vec<u8>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mrt").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/mrt")
+        .join(name);
     let Ok(f) = std::fs::File::open(&path) else {
         eprintln!("skipping MRT bench on {name}: {} is absent", path.display());
         return None;
@@ -34,7 +36,10 @@ fn decode_all(buf: &[u8]) -> u64 {
             Ok(Record::Message(m)) => n += u64::from(m.parse().is_ok()),
             Ok(Record::Rib(rib)) => {
                 for e in rib.entries() {
-                    n += u64::from(rib.update(&e).is_ok_and(|u| u.action() == bgp_wire::Action::None));
+                    n += u64::from(
+                        rib.update(&e)
+                            .is_ok_and(|u| u.action() == bgp_wire::Action::None),
+                    );
                 }
             }
             Ok(Record::TableDump(t)) => n += u64::from(t.update().is_ok()),
@@ -48,7 +53,10 @@ fn decode_all(buf: &[u8]) -> u64 {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("mrt_decode_only");
     g.sample_size(20).sampling_mode(SamplingMode::Flat);
-    for name in ["updates.et-header.2015.gz", "rib.pch-as3856-fulltable.20151023.tdv2.gz"] {
+    for name in [
+        "updates.et-header.2015.gz",
+        "rib.pch-as3856-fulltable.20151023.tdv2.gz",
+    ] {
         let Some(buf) = load(name) else { continue };
         g.throughput(Throughput::Bytes(buf.len() as u64));
         g.bench_function(name, |b| b.iter(|| decode_all(black_box(&buf))));

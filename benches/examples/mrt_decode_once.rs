@@ -8,7 +8,9 @@ use std::io::Read;
 use bgp_wire::mrt::{Record, Records};
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: mrt_decode_once FILE.gz");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: mrt_decode_once FILE.gz");
     let mut buf = Vec::new();
     flate2::read::GzDecoder::new(std::fs::File::open(path).expect("open"))
         .read_to_end(&mut buf)
