@@ -273,8 +273,25 @@ impl<'a> Update<'a> {
                     });
                 }
                 u.note(kind, off, raw.bytes.len());
-                hidden.push(off as u16);
-                continue;
+                // Wrong flags on MP_REACH/MP_UNREACH are treat-as-withdraw
+                // (RFC 7606 §3 (c)): the NLRI they carry are what gets
+                // withdrawn, so when their value is sound they stay visible.
+                let mp = raw.ty == AttrType::MP_REACH_NLRI || raw.ty == AttrType::MP_UNREACH_NLRI;
+                if !(mp && matches!(kind, UpdateErrorKind::Flags(_))) {
+                    hidden.push(off as u16);
+                    continue;
+                }
+                if let Err(kind) = u.check_attr(raw, UNCHECKED_KNOWN, ctx) {
+                    if kind.action() == Action::SessionReset {
+                        return Err(UpdateError {
+                            kind,
+                            data: raw.bytes,
+                        });
+                    }
+                    u.note(kind, off, raw.bytes.len());
+                    hidden.push(off as u16);
+                    continue;
+                }
             }
             if let Some(s) = u.slots.get_mut(usize::from(info.slot)) {
                 *s = off as u16 + 1;
@@ -1181,6 +1198,41 @@ mod tests {
         let u = Update::parse(&b, &c).unwrap();
         assert!(!u.atomic_aggregate());
         assert_eq!(u.attributes().count(), 3);
+    }
+
+    #[test]
+    fn mp_attributes_with_wrong_flags_stay_visible_for_withdrawal() {
+        // MP_REACH_NLRI marked transitive: treat-as-withdraw, and the
+        // prefixes to withdraw are still reachable.
+        let mp = a(
+            0xc0,
+            14,
+            &[
+                0, 2, 1, 16, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 32, 0x20,
+                1, 0xd, 0xb8,
+            ],
+        );
+        let b = body(&[], &[mp, origin(), path()], &[]);
+        let u = Update::parse(&b, &ctx()).unwrap();
+        assert_eq!(u.action(), Action::TreatAsWithdraw);
+        assert_eq!(
+            u.error().unwrap().kind,
+            UpdateErrorKind::Flags(AttrType::MP_REACH_NLRI)
+        );
+        let p: Vec<_> = u.all_announced().map(|n| n.to_string()).collect();
+        assert_eq!(p, ["2001:db8::/32"]);
+        // A wrong-flagged MP_UNREACH_NLRI still withdraws.
+        let b = body(&[], &[a(0x40, 15, &[0, 2, 1, 32, 0x20, 1, 0xd, 0xb8])], &[]);
+        let u = Update::parse(&b, &ctx()).unwrap();
+        assert_eq!(u.action(), Action::TreatAsWithdraw);
+        assert_eq!(u.all_withdrawn().count(), 1);
+        // Wrong flags and a bad value: the value error decides.
+        let b = body(
+            &[],
+            &[origin(), path(), a(0xc0, 14, &[0, 2, 1, 4, 1, 2, 3, 4, 0])],
+            &[],
+        );
+        assert_eq!(action_of(&b, &ctx()).0, Action::AfiSafiDisable);
     }
 
     #[test]
