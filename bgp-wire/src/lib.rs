@@ -83,6 +83,8 @@ pub mod nlri;
 pub mod notification;
 pub mod open;
 pub mod route_refresh;
+#[doc(hidden)]
+pub mod testing;
 pub mod types;
 pub mod update;
 

@@ -1002,29 +1002,11 @@ fn patch_len(out: &mut [u8], start: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attr::{AttrFlags, Community};
+    use crate::attr::Community;
     use std::net::Ipv4Addr;
 
-    /// An attribute TLV.
-    fn a(flags: u8, ty: u8, v: &[u8]) -> Vec<u8> {
-        let mut o = vec![flags, ty];
-        if flags & AttrFlags::EXTENDED_LENGTH != 0 {
-            o.extend_from_slice(&(v.len() as u16).to_be_bytes());
-        } else {
-            o.push(v.len() as u8);
-        }
-        o.extend_from_slice(v);
-        o
-    }
-    fn body(withdrawn: &[u8], attrs: &[Vec<u8>], nlri: &[u8]) -> Vec<u8> {
-        let at: Vec<u8> = attrs.concat();
-        let mut b = (withdrawn.len() as u16).to_be_bytes().to_vec();
-        b.extend_from_slice(withdrawn);
-        b.extend_from_slice(&(at.len() as u16).to_be_bytes());
-        b.extend_from_slice(&at);
-        b.extend_from_slice(nlri);
-        b
-    }
+    use crate::testing::{attr as a, update_body as body};
+
     fn origin() -> Vec<u8> {
         a(0x40, 1, &[0])
     }

@@ -4,42 +4,11 @@
 //! action, the NOTIFICATION where the session is reset, and that the valid
 //! parts of the message are still found. None may panic.
 
-use bgp_wire::attr::AttrFlags;
-use bgp_wire::header::MARKER;
+use bgp_wire::testing::{attr as a, message as msg, update_body as body};
 use bgp_wire::{
     Action, AttrType, Family, Message, MessageError, SessionContext, Update, UpdateErrorKind,
     parse_message,
 };
-
-fn a(flags: u8, ty: u8, v: &[u8]) -> Vec<u8> {
-    let mut o = vec![flags, ty];
-    if flags & AttrFlags::EXTENDED_LENGTH != 0 {
-        o.extend_from_slice(&(v.len() as u16).to_be_bytes());
-    } else {
-        o.push(v.len() as u8);
-    }
-    o.extend_from_slice(v);
-    o
-}
-
-fn body(withdrawn: &[u8], attrs: &[Vec<u8>], nlri: &[u8]) -> Vec<u8> {
-    let at: Vec<u8> = attrs.concat();
-    let mut b = (withdrawn.len() as u16).to_be_bytes().to_vec();
-    b.extend_from_slice(withdrawn);
-    b.extend_from_slice(&(at.len() as u16).to_be_bytes());
-    b.extend_from_slice(&at);
-    b.extend_from_slice(nlri);
-    b
-}
-
-/// A whole message of type `ty` with `body`.
-fn msg(ty: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = MARKER.to_vec();
-    m.extend_from_slice(&((19 + body.len()) as u16).to_be_bytes());
-    m.push(ty);
-    m.extend_from_slice(body);
-    m
-}
 
 fn origin() -> Vec<u8> {
     a(0x40, 1, &[0])
