@@ -115,6 +115,22 @@ const MP_UNREACH_ADD_PATH: u8 = 8;
 /// (every BGP message fits).
 const MAX_BODY: usize = u16::MAX as usize;
 
+/// Checks an attribute's Optional and Transitive bits against what its type
+/// requires (`expected`, from [`TYPE_INFO`]).
+#[inline]
+fn check_flags(raw: RawAttr<'_>, expected: u8) -> Result<(), UpdateErrorKind> {
+    let ot = raw.flags.0 & (attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE);
+    match expected {
+        UNCHECKED_KNOWN => Ok(()),
+        UNCHECKED_UNKNOWN if !raw.flags.optional() => {
+            Err(UpdateErrorKind::UnrecognizedWellKnown(raw.ty))
+        }
+        UNCHECKED_UNKNOWN => Ok(()),
+        f if ot != f => Err(UpdateErrorKind::Flags(raw.ty)),
+        _ => Ok(()),
+    }
+}
+
 impl<'a> Update<'a> {
     /// Validates an UPDATE body under the session context `ctx`.
     ///
@@ -265,7 +281,7 @@ impl<'a> Update<'a> {
                 continue;
             }
             let info = TYPE_INFO[usize::from(t)];
-            if let Err(kind) = u.check_attr(raw, info.flags, ctx) {
+            if let Err(kind) = check_flags(raw, info.flags) {
                 if kind.action() == Action::SessionReset {
                     return Err(UpdateError {
                         kind,
@@ -273,25 +289,24 @@ impl<'a> Update<'a> {
                     });
                 }
                 u.note(kind, off, raw.bytes.len());
-                // Wrong flags on MP_REACH/MP_UNREACH are treat-as-withdraw
-                // (RFC 7606 §3 (c)): the NLRI they carry are what gets
-                // withdrawn, so when their value is sound they stay visible.
-                let mp = raw.ty == AttrType::MP_REACH_NLRI || raw.ty == AttrType::MP_UNREACH_NLRI;
-                if !(mp && matches!(kind, UpdateErrorKind::Flags(_))) {
+                // Wrong flags are treat-as-withdraw (RFC 7606 §3 (c)). The
+                // NLRI of MP_REACH/MP_UNREACH are what gets withdrawn, so
+                // those stay visible when their value is sound.
+                if raw.ty != AttrType::MP_REACH_NLRI && raw.ty != AttrType::MP_UNREACH_NLRI {
                     hidden.push(off as u16);
                     continue;
                 }
-                if let Err(kind) = u.check_attr(raw, UNCHECKED_KNOWN, ctx) {
-                    if kind.action() == Action::SessionReset {
-                        return Err(UpdateError {
-                            kind,
-                            data: raw.bytes,
-                        });
-                    }
-                    u.note(kind, off, raw.bytes.len());
-                    hidden.push(off as u16);
-                    continue;
+            }
+            if let Err(kind) = u.check_value(raw, ctx) {
+                if kind.action() == Action::SessionReset {
+                    return Err(UpdateError {
+                        kind,
+                        data: raw.bytes,
+                    });
                 }
+                u.note(kind, off, raw.bytes.len());
+                hidden.push(off as u16);
+                continue;
             }
             if let Some(s) = u.slots.get_mut(usize::from(info.slot)) {
                 *s = off as u16 + 1;
@@ -319,23 +334,12 @@ impl<'a> Update<'a> {
 
     /// Checks one attribute's flags and value.
     #[inline]
-    fn check_attr(
+    fn check_value(
         &mut self,
         raw: RawAttr<'a>,
-        expected: u8,
         ctx: &SessionContext,
     ) -> Result<(), UpdateErrorKind> {
         let ty = raw.ty;
-        let ot = raw.flags.0 & (attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE);
-        match expected {
-            UNCHECKED_KNOWN => {}
-            UNCHECKED_UNKNOWN if !raw.flags.optional() => {
-                return Err(UpdateErrorKind::UnrecognizedWellKnown(ty));
-            }
-            UNCHECKED_UNKNOWN => {}
-            f if ot != f => return Err(UpdateErrorKind::Flags(ty)),
-            _ => {}
-        }
         match ty {
             AttrType::MP_REACH_NLRI => {
                 let m = match self.rib {
