@@ -962,6 +962,21 @@ impl<R: Read> MrtReader<R> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MrtWriter;
 
+/// A value [`MrtWriter`] cannot write; nothing was appended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MrtWriteError {
+    /// A count or length does not fit its 16-bit field.
+    #[error("{0} over 65535")]
+    TooLong(&'static str),
+    /// RIB records exist for IPv4/IPv6 unicast and multicast only.
+    #[error("no RIB record subtype for {0}")]
+    Family(Family),
+    /// Addresses or prefix of different families.
+    #[error("{0}")]
+    Mismatch(&'static str),
+}
+
 impl MrtWriter {
     fn start(out: &mut Vec<u8>, timestamp: u32, ty: u16, subtype: u16) -> usize {
         out.extend_from_slice(&timestamp.to_be_bytes());
@@ -987,22 +1002,22 @@ impl MrtWriter {
     /// Appends a PEER_INDEX_TABLE. Peers with an AS above 65535 are written
     /// with 4-octet AS numbers, the others with 2.
     ///
-    /// # Panics
-    /// If `view_name` is longer than 65535 octets or there are more than
-    /// 65535 peers.
+    /// Fails, appending nothing, if `view_name` is longer than 65535 octets
+    /// or there are more than 65535 peers.
     pub fn peer_index_table(
         out: &mut Vec<u8>,
         timestamp: u32,
         collector_id: Ipv4Addr,
         view_name: &[u8],
         peers: &[PeerEntry],
-    ) {
+    ) -> Result<(), MrtWriteError> {
+        let nlen =
+            u16::try_from(view_name.len()).map_err(|_| MrtWriteError::TooLong("view name"))?;
+        let n = u16::try_from(peers.len()).map_err(|_| MrtWriteError::TooLong("peer count"))?;
         let at = Self::start(out, timestamp, types::TABLE_DUMP_V2, tdv2::PEER_INDEX_TABLE);
         out.extend_from_slice(&collector_id.octets());
-        let nlen = u16::try_from(view_name.len()).expect("view name over 65535 octets");
         out.extend_from_slice(&nlen.to_be_bytes());
         out.extend_from_slice(view_name);
-        let n = u16::try_from(peers.len()).expect("over 65535 peers");
         out.extend_from_slice(&n.to_be_bytes());
         for p in peers {
             let as4 = p.asn > 0xffff;
@@ -1017,6 +1032,7 @@ impl MrtWriter {
             }
         }
         Self::finish(out, at);
+        Ok(())
     }
 
     /// Appends a RIB_IPV4/IPV6_UNICAST/MULTICAST record (or its `_ADDPATH`
@@ -1024,10 +1040,9 @@ impl MrtWriter {
     /// `family` must be one of those four; entries' attributes are written
     /// as given (4-octet AS, abbreviated MP_REACH_NLRI).
     ///
-    /// # Panics
-    /// If `family` is not IPv4/IPv6 unicast/multicast, the prefix does not
-    /// match its AFI, there are more than 65535 entries or an attribute
-    /// block is over 65535 octets.
+    /// Fails, appending nothing, if `family` is not IPv4/IPv6
+    /// unicast/multicast, the prefix does not match its AFI, there are more
+    /// than 65535 entries or an attribute block is over 65535 octets.
     pub fn rib(
         out: &mut Vec<u8>,
         timestamp: u32,
@@ -1035,25 +1050,29 @@ impl MrtWriter {
         family: Family,
         prefix: ipnet::IpNet,
         entries: &[RibEntry<'_>],
-    ) {
+    ) -> Result<(), MrtWriteError> {
         let add_path = entries.first().is_some_and(|e| e.path_id.is_some());
         let base = match family {
             Family::IPV4_UNICAST => 2,
             Family::IPV4_MULTICAST => 3,
             Family::IPV6_UNICAST => 4,
             Family::IPV6_MULTICAST => 5,
-            _ => panic!("RIB record of family {family}"),
+            _ => return Err(MrtWriteError::Family(family)),
         };
         let subtype = if add_path { base + 6 } else { base };
-        assert_eq!(
-            prefix.addr().is_ipv6(),
-            family.afi == Afi::IPV6,
-            "prefix of the wrong AFI"
-        );
+        if prefix.addr().is_ipv6() != (family.afi == Afi::IPV6) {
+            return Err(MrtWriteError::Mismatch("prefix of the wrong AFI"));
+        }
+        let n = u16::try_from(entries.len()).map_err(|_| MrtWriteError::TooLong("entry count"))?;
+        if entries
+            .iter()
+            .any(|e| e.attributes.len() > usize::from(u16::MAX))
+        {
+            return Err(MrtWriteError::TooLong("attribute block"));
+        }
         let at = Self::start(out, timestamp, types::TABLE_DUMP_V2, subtype);
         out.extend_from_slice(&sequence.to_be_bytes());
         crate::attr::put_session_nlri(out, &Nlri::new(prefix), false);
-        let n = u16::try_from(entries.len()).expect("over 65535 entries");
         out.extend_from_slice(&n.to_be_bytes());
         for e in entries {
             out.extend_from_slice(&e.peer_index.to_be_bytes());
@@ -1061,37 +1080,46 @@ impl MrtWriter {
             if add_path {
                 out.extend_from_slice(&e.path_id.unwrap_or(0).to_be_bytes());
             }
-            let alen = u16::try_from(e.attributes.len()).expect("attributes over 65535 octets");
-            out.extend_from_slice(&alen.to_be_bytes());
+            // Checked above.
+            out.extend_from_slice(&(e.attributes.len() as u16).to_be_bytes());
             out.extend_from_slice(e.attributes);
         }
         Self::finish(out, at);
+        Ok(())
     }
 
     /// Appends a BGP4MP_ET STATE_CHANGE_AS4 record.
     ///
-    /// # Panics
-    /// If the two addresses are not of the same family.
+    /// Fails, appending nothing, if the two addresses are not of the same
+    /// family.
     pub fn state_change(
         out: &mut Vec<u8>,
         timestamp: u32,
         microseconds: u32,
         change: &StateChange,
-    ) {
+    ) -> Result<(), MrtWriteError> {
+        Self::same_family(&change.peer, &change.local)?;
         let at = Self::start(out, timestamp, types::BGP4MP_ET, bgp4mp::STATE_CHANGE_AS4);
         out.extend_from_slice(&microseconds.to_be_bytes());
         Self::peers(out, &change.peer, &change.local, true);
         out.extend_from_slice(&change.old_state.to_be_bytes());
         out.extend_from_slice(&change.new_state.to_be_bytes());
         Self::finish(out, at);
+        Ok(())
     }
 
     /// Appends a BGP4MP_ET message record, its subtype chosen by the
     /// message's `four_octet_as`, `local_message` and `add_path`.
     ///
-    /// # Panics
-    /// If the two addresses are not of the same family.
-    pub fn message(out: &mut Vec<u8>, timestamp: u32, microseconds: u32, m: &Bgp4mpMessage<'_>) {
+    /// Fails, appending nothing, if the two addresses are not of the same
+    /// family.
+    pub fn message(
+        out: &mut Vec<u8>,
+        timestamp: u32,
+        microseconds: u32,
+        m: &Bgp4mpMessage<'_>,
+    ) -> Result<(), MrtWriteError> {
+        Self::same_family(&m.peer, &m.local)?;
         let subtype = match (m.four_octet_as, m.local_message, m.add_path) {
             (false, false, false) => bgp4mp::MESSAGE,
             (true, false, false) => bgp4mp::MESSAGE_AS4,
@@ -1107,14 +1135,21 @@ impl MrtWriter {
         Self::peers(out, &m.peer, &m.local, m.four_octet_as);
         out.extend_from_slice(m.message);
         Self::finish(out, at);
+        Ok(())
     }
 
+    fn same_family(peer: &Peer, local: &Peer) -> Result<(), MrtWriteError> {
+        if peer.addr.is_ipv6() == local.addr.is_ipv6() {
+            Ok(())
+        } else {
+            Err(MrtWriteError::Mismatch(
+                "peer and local addresses of different families",
+            ))
+        }
+    }
+
+    /// Writes the peer fields; the caller checked [`Self::same_family`].
     fn peers(out: &mut Vec<u8>, peer: &Peer, local: &Peer, as4: bool) {
-        assert_eq!(
-            peer.addr.is_ipv6(),
-            local.addr.is_ipv6(),
-            "peer and local addresses of different families"
-        );
         for p in [peer, local] {
             if as4 {
                 out.extend_from_slice(&p.asn.to_be_bytes());
@@ -1183,6 +1218,26 @@ mod tests {
     }
 
     #[test]
+    fn writer_refuses_what_it_cannot_write() {
+        let mut buf = vec![1, 2, 3];
+        let p4 = "10.0.0.0/8".parse().unwrap();
+        assert_eq!(
+            MrtWriter::rib(&mut buf, 0, 0, Family::new(Afi::L2VPN, Safi::EVPN), p4, &[]),
+            Err(MrtWriteError::Family(Family::new(Afi::L2VPN, Safi::EVPN)))
+        );
+        assert!(matches!(
+            MrtWriter::rib(&mut buf, 0, 0, Family::IPV6_UNICAST, p4, &[]),
+            Err(MrtWriteError::Mismatch(_))
+        ));
+        let long = vec![0u8; 70_000];
+        assert_eq!(
+            MrtWriter::peer_index_table(&mut buf, 0, Ipv4Addr::LOCALHOST, &long, &[]),
+            Err(MrtWriteError::TooLong("view name"))
+        );
+        assert_eq!(buf, [1, 2, 3], "nothing appended on error");
+    }
+
+    #[test]
     fn table_dump_v1() {
         let at = attrs(&[65001, 65002], false, &[0x40, 3, 4, 192, 0, 2, 1]);
         let mut b = vec![0, 0, 0, 7]; // view, sequence
@@ -1224,7 +1279,8 @@ mod tests {
     #[test]
     fn table_dump_v2_round_trip() {
         let mut buf = Vec::new();
-        MrtWriter::peer_index_table(&mut buf, 7, Ipv4Addr::new(9, 9, 9, 9), b"view", &peers());
+        MrtWriter::peer_index_table(&mut buf, 7, Ipv4Addr::new(9, 9, 9, 9), b"view", &peers())
+            .unwrap();
         // RFC 6396 §4.3.4: abbreviated MP_REACH_NLRI (length, next hop).
         let mut mp = vec![0x80, 14, 17, 16];
         mp.extend_from_slice(&"2001:db8::1".parse::<Ipv6Addr>().unwrap().octets());
@@ -1236,13 +1292,13 @@ mod tests {
             attributes: &at,
         }];
         let p6: ipnet::IpNet = "2001:db8:100::/40".parse().unwrap();
-        MrtWriter::rib(&mut buf, 7, 3, Family::IPV6_UNICAST, p6, &entries);
+        MrtWriter::rib(&mut buf, 7, 3, Family::IPV6_UNICAST, p6, &entries).unwrap();
         let ap = [RibEntry {
             path_id: Some(77),
             ..entries[0]
         }];
         let p4: ipnet::IpNet = "198.51.100.0/24".parse().unwrap();
-        MrtWriter::rib(&mut buf, 7, 4, Family::IPV4_UNICAST, p4, &ap);
+        MrtWriter::rib(&mut buf, 7, 4, Family::IPV4_UNICAST, p4, &ap).unwrap();
 
         let recs: Vec<_> = Records::new(&buf).map(|r| r.unwrap()).collect();
         assert_eq!(recs.len(), 3);
@@ -1346,14 +1402,14 @@ mod tests {
         buf.extend_from_slice(&rec(10, types::BGP4MP, bgp4mp::MESSAGE, &b));
         let four = update_msg(SessionContext::default());
         let m = Bgp4mpMessage::new(peer, local, true, false, false, &four);
-        MrtWriter::message(&mut buf, 11, 123_456, &m);
+        MrtWriter::message(&mut buf, 11, 123_456, &m).unwrap();
         let sc = StateChange {
             peer,
             local,
             old_state: 5,
             new_state: 6,
         };
-        MrtWriter::state_change(&mut buf, 12, 7, &sc);
+        MrtWriter::state_change(&mut buf, 12, 7, &sc).unwrap();
 
         let recs: Vec<_> = Records::new(&buf).map(|r| r.unwrap()).collect();
         for (r, us) in recs[..2].iter().zip([None, Some(123_456)]) {
@@ -1401,7 +1457,8 @@ mod tests {
             0,
             0,
             &Bgp4mpMessage::new(p, p, true, false, true, &out),
-        );
+        )
+        .unwrap();
         let (r, _) = MrtRecord::parse(&buf, 0).unwrap();
         assert_eq!(r.subtype, bgp4mp::MESSAGE_AS4_ADDPATH);
         let Record::Message(m) = r.decode().unwrap() else {
@@ -1543,8 +1600,8 @@ mod tests {
             let m = Bgp4mpMessage::new(peer, local, as4, local_message, add_path, &message);
             let sc = StateChange { peer: Peer { asn: peer.asn, ..peer }, local, old_state, new_state };
             let mut buf = Vec::new();
-            MrtWriter::message(&mut buf, ts, us, &m);
-            MrtWriter::state_change(&mut buf, ts, us, &sc);
+            MrtWriter::message(&mut buf, ts, us, &m).unwrap();
+            MrtWriter::state_change(&mut buf, ts, us, &sc).unwrap();
             let recs: Vec<_> = Records::new(&buf).collect::<Result<_, _>>().unwrap();
             prop_assert_eq!(recs.len(), 2);
             prop_assert_eq!((recs[0].timestamp, recs[0].microseconds), (ts, Some(us)));
@@ -1585,8 +1642,8 @@ mod tests {
                 asn,
             }).collect();
             let mut buf = Vec::new();
-            MrtWriter::peer_index_table(&mut buf, ts, Ipv4Addr::LOCALHOST, b"v", &peers);
-            MrtWriter::rib(&mut buf, ts, seq, family, prefix, &entries);
+            MrtWriter::peer_index_table(&mut buf, ts, Ipv4Addr::LOCALHOST, b"v", &peers).unwrap();
+            MrtWriter::rib(&mut buf, ts, seq, family, prefix, &entries).unwrap();
             let recs: Vec<_> = Records::new(&buf).collect::<Result<_, _>>().unwrap();
             let Record::PeerIndexTable(p) = recs[0].decode().unwrap() else { panic!() };
             prop_assert_eq!(p.peers().collect::<Vec<_>>(), peers);
