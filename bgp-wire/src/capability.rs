@@ -24,8 +24,6 @@
 //! [RFC 5492]: https://www.rfc-editor.org/rfc/rfc5492
 //! [RFC 5492 §4]: https://www.rfc-editor.org/rfc/rfc5492#section-4
 
-use core::fmt;
-
 use crate::codepoint::{Afi, CapabilityCode, ErrorCode, Safi};
 use crate::notification::Notification;
 use crate::types::Family;
@@ -33,146 +31,21 @@ use crate::types::Family;
 /// The largest capability value: its length field is one octet.
 pub const MAX_CAPABILITY_VALUE_LEN: usize = 255;
 
-//----------- Role ------------------------------------------------------------
+//----------- Role, AddPathMode -----------------------------------------------
 
-/// A BGP Role ([RFC 9234 §4.1](https://www.rfc-editor.org/rfc/rfc9234#section-4.1)).
-///
-/// Unknown values are kept as received; the FSM decides whether they are a
-/// Role Mismatch.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[repr(transparent)]
-pub struct Role(pub u8);
-
-impl Role {
-    /// Provider: the peer is a customer of this speaker.
-    pub const PROVIDER: Self = Self(0);
-    /// Route server: the peer is a route-server client.
-    pub const RS: Self = Self(1);
-    /// Route-server client: the peer is a route server.
-    pub const RS_CLIENT: Self = Self(2);
-    /// Customer: the peer is a provider of this speaker.
-    pub const CUSTOMER: Self = Self(3);
-    /// Lateral peer.
-    pub const PEER: Self = Self(4);
-
-    /// The registered name of this role, if known.
-    pub const fn name(self) -> Option<&'static str> {
-        Some(match self.0 {
-            0 => "Provider",
-            1 => "RS",
-            2 => "RS-Client",
-            3 => "Customer",
-            4 => "Peer",
-            _ => return None,
-        })
-    }
-
-    /// Whether RFC 9234 defines this value.
-    pub const fn is_known(self) -> bool {
-        self.name().is_some()
-    }
-}
-
-impl From<u8> for Role {
-    fn from(v: u8) -> Self {
-        Self(v)
-    }
-}
-
-impl From<Role> for u8 {
-    fn from(v: Role) -> Self {
-        v.0
-    }
-}
-
-impl fmt::Debug for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "Role({})", self.0),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "{}", self.0),
-        }
-    }
-}
-
-//----------- AddPathMode -----------------------------------------------------
-
-/// The Send/Receive field of an ADD-PATH entry
-/// ([RFC 7911 §4](https://www.rfc-editor.org/rfc/rfc7911#section-4)).
-///
-/// Other values are kept as received; RFC 7911 says such an entry is
-/// ignored, which [`can_send`](Self::can_send) and
-/// [`can_receive`](Self::can_receive) reflect by returning `false`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[repr(transparent)]
-pub struct AddPathMode(pub u8);
+pub use crate::codepoint::{AddPathMode, Role};
 
 impl AddPathMode {
-    /// The speaker can receive multiple paths.
-    pub const RECEIVE: Self = Self(1);
-    /// The speaker can send multiple paths.
-    pub const SEND: Self = Self(2);
-    /// Both.
-    pub const BOTH: Self = Self(3);
-
-    /// The registered name of this mode, if known.
-    pub const fn name(self) -> Option<&'static str> {
-        Some(match self.0 {
-            1 => "receive",
-            2 => "send",
-            3 => "send/receive",
-            _ => return None,
-        })
-    }
-
-    /// Whether the advertising speaker can receive multiple paths.
+    /// Whether the advertising speaker can receive multiple paths (unknown
+    /// values: no, RFC 7911 §4).
     pub const fn can_receive(self) -> bool {
         self.0 == 1 || self.0 == 3
     }
 
-    /// Whether the advertising speaker can send multiple paths.
+    /// Whether the advertising speaker can send multiple paths (unknown
+    /// values: no, RFC 7911 §4).
     pub const fn can_send(self) -> bool {
         self.0 == 2 || self.0 == 3
-    }
-}
-
-impl From<u8> for AddPathMode {
-    fn from(v: u8) -> Self {
-        Self(v)
-    }
-}
-
-impl From<AddPathMode> for u8 {
-    fn from(v: AddPathMode) -> Self {
-        v.0
-    }
-}
-
-impl fmt::Debug for AddPathMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "AddPathMode({})", self.0),
-        }
-    }
-}
-
-impl fmt::Display for AddPathMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "{}", self.0),
-        }
     }
 }
 

@@ -240,6 +240,51 @@ codepoints! {
     }
 }
 
+codepoints! {
+    /// A BGP Role ([RFC 9234 §4.1](https://www.rfc-editor.org/rfc/rfc9234#section-4.1)).
+    /// Unknown values are kept; the FSM decides whether they are a Role Mismatch.
+    pub struct Role(u8) {
+        /// Provider: the peer is a customer of this speaker.
+        PROVIDER = 0 => "Provider",
+        /// Route server: the peer is a route-server client.
+        RS = 1 => "RS",
+        /// Route-server client: the peer is a route server.
+        RS_CLIENT = 2 => "RS-Client",
+        /// Customer: the peer is a provider of this speaker.
+        CUSTOMER = 3 => "Customer",
+        /// Lateral peer.
+        PEER = 4 => "Peer",
+    }
+}
+
+codepoints! {
+    /// The Send/Receive field of an ADD-PATH entry
+    /// ([RFC 7911 §4](https://www.rfc-editor.org/rfc/rfc7911#section-4)). Other
+    /// values are kept; RFC 7911 says such an entry is ignored.
+    pub struct AddPathMode(u8) {
+        /// The speaker can receive multiple paths.
+        RECEIVE = 1 => "receive",
+        /// The speaker can send multiple paths.
+        SEND = 2 => "send",
+        /// Both.
+        BOTH = 3 => "send/receive",
+    }
+}
+
+codepoints! {
+    /// The Message Subtype of a ROUTE-REFRESH
+    /// ([RFC 7313 §3.2](https://www.rfc-editor.org/rfc/rfc7313#section-3.2)).
+    /// Other values are kept; RFC 7313 §5 says such a message is ignored.
+    pub struct RouteRefreshSubtype(u8) {
+        /// A normal route refresh request (RFC 2918).
+        NORMAL = 0 => "Route-Refresh",
+        /// Beginning of Route Refresh (BoRR).
+        BORR = 1 => "BoRR",
+        /// End of Route Refresh (EoRR).
+        EORR = 2 => "EoRR",
+    }
+}
+
 /// NOTIFICATION subcodes, one table per error code
 /// ([RFC 4271 §6](https://www.rfc-editor.org/rfc/rfc4271#section-6), RFC 4486,
 /// RFC 5492, RFC 6608, RFC 7313, RFC 8538, RFC 9234).

@@ -16,8 +16,6 @@
 //! [RFC 7313]: https://www.rfc-editor.org/rfc/rfc7313
 //! [RFC 5291 §4]: https://www.rfc-editor.org/rfc/rfc5291#section-4
 
-use core::fmt;
-
 use crate::codepoint::{Afi, ErrorCode, MessageType, Safi, subcode};
 use crate::header::{HEADER_LEN, MARKER, MAX_EXTENDED_MESSAGE_LEN, put_header};
 use crate::notification::Notification;
@@ -28,74 +26,12 @@ pub const ROUTE_REFRESH_BODY_LEN: usize = 4;
 
 //----------- RouteRefreshSubtype ---------------------------------------------
 
-/// The Message Subtype of a ROUTE-REFRESH
-/// ([RFC 7313 §3.2](https://www.rfc-editor.org/rfc/rfc7313#section-3.2)).
-///
-/// Other values are kept as received. RFC 7313 §5 says a ROUTE-REFRESH with
-/// such a subtype is ignored; that is the caller's decision.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-#[repr(transparent)]
-pub struct RouteRefreshSubtype(pub u8);
+pub use crate::codepoint::RouteRefreshSubtype;
 
 impl RouteRefreshSubtype {
-    /// A normal route refresh request ([RFC 2918]).
-    ///
-    /// [RFC 2918]: https://www.rfc-editor.org/rfc/rfc2918
-    pub const NORMAL: Self = Self(0);
-    /// Beginning of Route Refresh (BoRR).
-    pub const BORR: Self = Self(1);
-    /// End of Route Refresh (EoRR).
-    pub const EORR: Self = Self(2);
-
-    /// The registered name of this subtype, if known.
-    pub const fn name(self) -> Option<&'static str> {
-        Some(match self.0 {
-            0 => "Route-Refresh",
-            1 => "BoRR",
-            2 => "EoRR",
-            _ => return None,
-        })
-    }
-
-    /// Whether RFC 7313 defines this subtype.
-    pub const fn is_known(self) -> bool {
-        self.name().is_some()
-    }
-
     /// BoRR or EoRR: the subtypes whose body must be exactly 4 octets.
     pub const fn is_demarcation(self) -> bool {
         self.0 == Self::BORR.0 || self.0 == Self::EORR.0
-    }
-}
-
-impl From<u8> for RouteRefreshSubtype {
-    fn from(v: u8) -> Self {
-        Self(v)
-    }
-}
-
-impl From<RouteRefreshSubtype> for u8 {
-    fn from(v: RouteRefreshSubtype) -> Self {
-        v.0
-    }
-}
-
-impl fmt::Debug for RouteRefreshSubtype {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "RouteRefreshSubtype({})", self.0),
-        }
-    }
-}
-
-impl fmt::Display for RouteRefreshSubtype {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => f.write_str(n),
-            None => write!(f, "{}", self.0),
-        }
     }
 }
 
