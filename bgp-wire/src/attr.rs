@@ -854,18 +854,14 @@ impl FixedItem for ExtCommunity {
     const SIZE: usize = 8;
     #[inline]
     fn read(b: &[u8]) -> Self {
-        let mut a = [0; 8];
-        a.copy_from_slice(b);
-        Self(a)
+        Self(b.try_into().unwrap_or_default())
     }
 }
 impl FixedItem for Ipv6ExtCommunity {
     const SIZE: usize = 20;
     #[inline]
     fn read(b: &[u8]) -> Self {
-        let mut a = [0; 20];
-        a.copy_from_slice(b);
-        Self(a)
+        Self(b.try_into().unwrap_or_default())
     }
 }
 impl FixedItem for Ipv4Addr {

@@ -406,14 +406,8 @@ impl Dumper {
                     .map(|n| (n.prefix, n.path_id)),
             );
             for (n, id) in ws {
-                let line = &mut self.line;
-                line.extend_from_slice(&self.head);
-                put_prefix(line, &n);
-                if let Some(id) = id {
-                    line.push(b'|');
-                    put_u32(line, id);
-                }
-                line.push(b'\n');
+                put_route(&mut self.line, &self.head, &n, id);
+                self.line.push(b'\n');
             }
         }
         let mp_reach = u.mp_reach().and_then(|mp| Some((mp, mp.prefixes()?)));
@@ -422,15 +416,9 @@ impl Dumper {
         }
         start(&mut self.head, b"A|", &self.prefix);
         let mut emit = |tail: &[u8], (n, id): (ipnet::IpNet, Option<u32>)| {
-            let line = &mut self.line;
-            line.extend_from_slice(&self.head);
-            put_prefix(line, &n);
-            if let Some(id) = id {
-                line.push(b'|');
-                put_u32(line, id);
-            }
-            line.push(b'|');
-            line.extend_from_slice(tail);
+            put_route(&mut self.line, &self.head, &n, id);
+            self.line.push(b'|');
+            self.line.extend_from_slice(tail);
         };
         let tail = &mut self.tail;
         if !nlri.is_empty() {
@@ -886,6 +874,17 @@ fn put_ip(out: &mut Vec<u8>, a: IpAddr) {
     match a {
         IpAddr::V4(a) => put_ipv4(out, a),
         IpAddr::V6(a) => put_ipv6(out, a),
+    }
+}
+
+/// Appends the start of a route line: `head`, the prefix, and `|ID` when
+/// the route has an ADD-PATH path identifier.
+fn put_route(line: &mut Vec<u8>, head: &[u8], n: &ipnet::IpNet, id: Option<u32>) {
+    line.extend_from_slice(head);
+    put_prefix(line, n);
+    if let Some(id) = id {
+        line.push(b'|');
+        put_u32(line, id);
     }
 }
 
