@@ -82,6 +82,7 @@ pub mod mrt;
 pub mod nlri;
 pub mod notification;
 pub mod open;
+pub mod route;
 pub mod route_refresh;
 #[doc(hidden)]
 pub mod testing;
@@ -94,5 +95,6 @@ pub use error::{Action, UpdateError, UpdateErrorKind};
 pub use header::{Frame, HeaderError, frame};
 pub use message::{Message, MessageBuf, MessageError, Messages, parse_message};
 pub use notification::Notification;
+pub use route::RouteAttrs;
 pub use types::{AS_TRANS, Family, FamilySet, Nlri};
 pub use update::{Update, UpdateBuilder, UpdateMessage};
