@@ -9,3 +9,5 @@
 #![deny(missing_docs)]
 
 pub use bgp_wire;
+
+pub mod policy;

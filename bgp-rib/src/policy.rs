@@ -1,0 +1,135 @@
+//! The policy hook: how a RIB asks an import or export policy about a route.
+//!
+//! bgp-rib does not know what a route-map is. It calls a [`Policy`] on every
+//! route entering a peer's Adj-RIB-In (import) and leaving towards a peer's
+//! Adj-RIB-Out (export); `bgp-policy`'s route-maps and prefix-lists implement
+//! the trait, and so can any closure.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use bgp_wire::RouteAttrs;
+use bgp_wire::codepoint::Role;
+use ipnet::IpNet;
+
+/// Which way a route passes through a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Received from the peer, on its way into the Adj-RIB-In (post-policy).
+    Import,
+    /// Chosen for the peer, on its way into its Adj-RIB-Out.
+    Export,
+}
+
+/// Where a route came from (FRR's `match source-protocol`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// Learned from a BGP peer.
+    Bgp,
+    /// Originated here by configuration (a `network` statement).
+    Static,
+    /// Originated here from a directly connected network.
+    Connected,
+    /// Originated here as an aggregate.
+    Aggregate,
+}
+
+/// The session a route is evaluated for: the peer it came from (import) or
+/// goes to (export).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PeerInfo {
+    /// The peer's address.
+    pub address: IpAddr,
+    /// Our address on the session (FRR's `peer-address` next hop on export).
+    pub local_address: IpAddr,
+    /// The peer's AS.
+    pub asn: u32,
+    /// Our AS on the session.
+    pub local_asn: u32,
+    /// The peer's BGP identifier.
+    pub router_id: Ipv4Addr,
+    /// The negotiated role of the peer ([RFC 9234 §4]), if any.
+    ///
+    /// [RFC 9234 §4]: https://www.rfc-editor.org/rfc/rfc9234#section-4
+    pub role: Option<Role>,
+}
+
+impl PeerInfo {
+    /// Whether the session is internal (iBGP).
+    pub const fn is_ibgp(&self) -> bool {
+        self.asn == self.local_asn
+    }
+}
+
+/// A route as a policy sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyRoute<'a> {
+    /// The prefix.
+    pub prefix: IpNet,
+    /// The ADD-PATH path identifier, if any.
+    pub path_id: Option<u32>,
+    /// The path attributes.
+    pub attrs: &'a RouteAttrs,
+    /// The local weight (not a path attribute; FRR's `set weight`).
+    pub weight: u32,
+    /// Where the route came from.
+    pub source: Source,
+    /// Import or export.
+    pub direction: Direction,
+    /// The session.
+    pub peer: &'a PeerInfo,
+}
+
+/// A policy's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Drop the route (import: it is not eligible; export: it is not sent).
+    Deny,
+    /// Keep the route as it is.
+    Permit,
+    /// Keep the route with these attributes and weight.
+    Modified(Box<Modified>),
+}
+
+/// The attributes and weight a policy gave a route it permitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Modified {
+    /// The new path attributes.
+    pub attrs: RouteAttrs,
+    /// The new weight.
+    pub weight: u32,
+}
+
+/// An import or export policy.
+pub trait Policy {
+    /// Decides about one route. Must be deterministic: the RIB may evaluate a
+    /// route again (soft reconfiguration) and expects the same answer.
+    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict;
+}
+
+impl<F: Fn(&PolicyRoute<'_>) -> Verdict> Policy for F {
+    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
+        self(route)
+    }
+}
+
+/// The policy that permits everything unchanged (what a session without a
+/// configured policy uses in iBGP; FRR's `no bgp ebgp-requires-policy`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PermitAll;
+
+impl Policy for PermitAll {
+    fn evaluate(&self, _: &PolicyRoute<'_>) -> Verdict {
+        Verdict::Permit
+    }
+}
+
+/// The policy that denies everything (FRR's behaviour for a missing route-map,
+/// and for eBGP without policy under `bgp ebgp-requires-policy`, RFC 8212).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DenyAll;
+
+impl Policy for DenyAll {
+    fn evaluate(&self, _: &PolicyRoute<'_>) -> Verdict {
+        Verdict::Deny
+    }
+}
