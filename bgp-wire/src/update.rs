@@ -641,6 +641,97 @@ impl<'a> Update<'a> {
     }
 }
 
+//----------- UpdateBuf -------------------------------------------------------
+
+/// An UPDATE body in an owned buffer together with what validating it found,
+/// so that the [`Update`] view can be had again without validating again.
+///
+/// `B` is any owned byte buffer (`Vec<u8>`, `bytes::Bytes`, `Box<[u8]>`, …)
+/// whose `as_ref` returns the same bytes every time, as all of those do.
+/// This is for owners that hand a received UPDATE on (a session's event
+/// queue, a channel): [`UpdateBuf::view`] costs a copy of about 100 octets,
+/// not a second pass over the message.
+#[derive(Clone, Debug)]
+pub struct UpdateBuf<B> {
+    body: B,
+    withdrawn: (u16, u16),
+    attrs: (u16, u16),
+    slots: [u16; SLOTS],
+    flags: u8,
+    hidden: Option<Box<[u16]>>,
+    error: Option<(UpdateErrorKind, u16, u16)>,
+}
+
+/// An UPDATE that [`UpdateBuf::parse`] refused: its RFC 7606 action is a
+/// session reset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateBufError<B> {
+    /// The buffer, handed back.
+    pub body: B,
+    /// Why the UPDATE was refused.
+    pub kind: UpdateErrorKind,
+    /// The NOTIFICATION to send ([`UpdateError::notification`]).
+    pub notification: crate::notification::Notification,
+}
+
+impl<B: AsRef<[u8]>> UpdateBuf<B> {
+    /// Validates the UPDATE body in `body` exactly as [`Update::parse`] does
+    /// and keeps the result next to the buffer.
+    pub fn parse(body: B, ctx: &SessionContext) -> Result<Self, UpdateBufError<B>> {
+        let parsed = match Update::parse(body.as_ref(), ctx) {
+            Ok(u) => Ok((u.withdrawn, u.attrs, u.slots, u.flags, u.hidden, u.error)),
+            Err(e) => Err((e.kind, e.notification())),
+        };
+        match parsed {
+            Ok((withdrawn, attrs, slots, flags, hidden, error)) => Ok(Self {
+                body,
+                withdrawn,
+                attrs,
+                slots,
+                flags,
+                hidden,
+                error,
+            }),
+            Err((kind, notification)) => Err(UpdateBufError {
+                body,
+                kind,
+                notification,
+            }),
+        }
+    }
+
+    /// The validated view, without validating again.
+    #[inline]
+    pub fn view(&self) -> Update<'_> {
+        Update {
+            body: self.body.as_ref(),
+            withdrawn: self.withdrawn,
+            attrs: self.attrs,
+            slots: self.slots,
+            flags: self.flags,
+            rib: None,
+            hidden: self.hidden.clone(),
+            error: self.error,
+        }
+    }
+
+    /// The RFC 7606 action ([`Update::action`]), without building the view.
+    #[inline]
+    pub fn action(&self) -> Action {
+        self.error.map_or(Action::None, |(e, ..)| e.action())
+    }
+
+    /// The buffer.
+    pub const fn body(&self) -> &B {
+        &self.body
+    }
+
+    /// The buffer, giving up the validation result.
+    pub fn into_body(self) -> B {
+        self.body
+    }
+}
+
 /// Iterator over the accepted attributes of an [`Update`] (`'v`: the view,
 /// `'a`: the message).
 #[derive(Clone, Debug)]
@@ -1005,6 +1096,45 @@ fn patch_len(out: &mut [u8], start: usize) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn update_buf_gives_the_same_view() {
+        use crate::testing::{attr, update_body};
+        let ctx = SessionContext::default();
+        // ORIGIN with a bad value (treat-as-withdraw), AS_PATH, NEXT_HOP, one prefix.
+        let body = update_body(
+            &[24, 192, 0, 2],
+            &[
+                attr(0x40, 1, &[7]),
+                attr(0x40, 2, &[2, 1, 0, 0, 0xfd, 0xe9]),
+                attr(0x40, 3, &[192, 0, 2, 1]),
+                attr(0x40, 3, &[192, 0, 2, 2]),
+            ],
+            &[24, 198, 51, 100],
+        );
+        let direct = Update::parse(&body, &ctx).unwrap();
+        let buf = UpdateBuf::parse(body.clone(), &ctx).unwrap();
+        let view = buf.view();
+        assert_eq!(buf.action(), direct.action());
+        assert_eq!(view.action(), Action::TreatAsWithdraw);
+        assert_eq!(view.error(), direct.error());
+        assert_eq!(
+            view.all_announced().collect::<Vec<_>>(),
+            direct.all_announced().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            view.all_withdrawn().collect::<Vec<_>>(),
+            direct.all_withdrawn().collect::<Vec<_>>()
+        );
+        assert_eq!(view.to_message(), direct.to_message());
+        assert_eq!(buf.into_body(), body);
+
+        let bad = update_body(&[33, 1, 2, 3, 4, 5], &[], &[]);
+        let err = UpdateBuf::parse(bad.clone(), &ctx).unwrap_err();
+        assert_eq!(err.kind, UpdateErrorKind::WithdrawnSyntax);
+        assert_eq!(err.body, bad);
+        assert_eq!((err.notification.code.0, err.notification.subcode), (3, 10));
+    }
     use super::*;
     use crate::attr::Community;
     use std::net::Ipv4Addr;
