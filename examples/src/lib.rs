@@ -3,6 +3,7 @@
 //! [`json`] turns decoded messages into one-line JSON objects (written by
 //! hand, without a JSON crate).
 
+pub mod bgpconf;
 pub mod json;
 
 /// Parses hex text: whitespace and `:` separators are ignored, and an
