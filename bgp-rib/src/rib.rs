@@ -1,0 +1,1814 @@
+//! The RIB: Adj-RIBs-In, Loc-RIB and Adj-RIBs-Out ([RFC 4271 §3.2]) in one
+//! trie per address family.
+//!
+//! [RFC 4271 §3.2]: https://www.rfc-editor.org/rfc/rfc4271#section-3.2
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bgp_wire::attr::{AsSegment, Community, NextHop, SegmentType};
+use bgp_wire::codepoint::Role;
+use bgp_wire::{Action, Family, Nlri, RouteAttrs, Update};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use smallvec::SmallVec;
+
+use crate::change::{AdjRibOutChanges, Announcement, LocRibChange, RoutePath};
+use crate::decision::{self, Candidate, DecisionConfig, DecisionStep};
+use crate::intern::{AttrId, AttrTable, FxHashMap};
+use crate::peer::{AddPathSend, NextHopMode, PeerConfig, PeerId, SharedPolicy};
+use crate::policy::{Direction, PeerInfo, PolicyRoute, Source, Verdict};
+use crate::trie::PrefixTrie;
+
+//----------- Configuration ---------------------------------------------------
+
+/// The speaker-wide settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RibConfig {
+    /// Our AS.
+    pub local_asn: u32,
+    /// Our BGP identifier.
+    pub router_id: Ipv4Addr,
+    /// The route-reflection cluster ID ([RFC 4456 §7]); our router ID when
+    /// `None`.
+    ///
+    /// [RFC 4456 §7]: https://www.rfc-editor.org/rfc/rfc4456#section-7
+    pub cluster_id: Option<Ipv4Addr>,
+    /// Decision-process options.
+    pub decision: DecisionConfig,
+}
+
+impl RibConfig {
+    /// Defaults for AS `local_asn` with identifier `router_id`.
+    pub fn new(local_asn: u32, router_id: Ipv4Addr) -> Self {
+        Self {
+            local_asn,
+            router_id,
+            cluster_id: None,
+            decision: DecisionConfig::default(),
+        }
+    }
+}
+
+/// How the RIB learns whether a next hop is reachable and at what IGP cost
+/// ([RFC 4271 §9.1.2.1]). Paths whose next hop resolves to `None` are not
+/// candidates for the decision process.
+///
+/// When the answers change (the IGP converged), call
+/// [`Rib::next_hops_changed`].
+///
+/// [RFC 4271 §9.1.2.1]: https://www.rfc-editor.org/rfc/rfc4271#section-9.1.2.1
+pub trait NextHopResolver {
+    /// The IGP cost to `next_hop`, or `None` when it is unreachable.
+    fn igp_cost(&self, next_hop: &NextHop) -> Option<u32>;
+}
+
+impl<F: Fn(&NextHop) -> Option<u32>> NextHopResolver for F {
+    fn igp_cost(&self, next_hop: &NextHop) -> Option<u32> {
+        self(next_hop)
+    }
+}
+
+/// Every next hop is reachable at cost 0 (the default resolver).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AllReachable;
+
+impl NextHopResolver for AllReachable {
+    fn igp_cost(&self, _: &NextHop) -> Option<u32> {
+        Some(0)
+    }
+}
+
+/// A caller mistake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RibError {
+    /// The peer was never added or has been removed.
+    #[error("unknown peer {0:?}")]
+    UnknownPeer(PeerId),
+    /// More than 65535 peers.
+    #[error("too many peers")]
+    TooManyPeers,
+}
+
+/// What a new import policy needs ([`Rib::set_import_policy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Reconfigured {
+    /// The peer keeps a pre-policy Adj-RIB-In: every route was evaluated
+    /// again.
+    Reevaluated,
+    /// Without soft-reconfiguration the routes the old policy dropped are
+    /// gone: send the peer a ROUTE-REFRESH ([RFC 2918]).
+    ///
+    /// [RFC 2918]: https://www.rfc-editor.org/rfc/rfc2918
+    RouteRefreshNeeded,
+}
+
+//----------- Storage ---------------------------------------------------------
+
+const P_PATH_ID: u8 = 1;
+const P_BEST: u8 = 2;
+const P_MULTI: u8 = 4;
+const P_STALE: u8 = 8;
+const P_ELIGIBLE: u8 = 16;
+const P_SRC_SHIFT: u8 = 5;
+const P_SRC_MASK: u8 = 3 << P_SRC_SHIFT;
+
+const E_LOC_DIRTY: u8 = 1;
+const E_FIB: u8 = 2;
+
+/// The source path id of a default-originate Adj-RIB-Out entry.
+const DEFAULT_SRC: u32 = u32::MAX;
+
+/// One path in the Adj-RIB-In of a peer (post-policy): 16 octets.
+#[derive(Clone, Copy, Debug)]
+struct Path {
+    path_id: u32,
+    attrs: AttrId,
+    peer: u16,
+    weight: u16,
+    flags: u8,
+}
+
+impl Path {
+    fn path_id(&self) -> Option<u32> {
+        (self.flags & P_PATH_ID != 0).then_some(self.path_id)
+    }
+    fn is(&self, peer: u16, path_id: Option<u32>) -> bool {
+        self.peer == peer && self.path_id() == path_id
+    }
+    fn source(&self) -> Source {
+        match (self.flags & P_SRC_MASK) >> P_SRC_SHIFT {
+            0 => Source::Bgp,
+            1 => Source::Static,
+            2 => Source::Connected,
+            _ => Source::Aggregate,
+        }
+    }
+}
+
+fn source_bits(s: Source) -> u8 {
+    (match s {
+        Source::Bgp => 0,
+        Source::Static => 1,
+        Source::Connected => 2,
+        Source::Aggregate => 3,
+    }) << P_SRC_SHIFT
+}
+
+/// One route in the Adj-RIB-Out of a peer: 16 octets.
+#[derive(Clone, Copy, Debug)]
+struct OutPath {
+    src_path_id: u32,
+    out_path_id: u32,
+    attrs: AttrId,
+    peer: u16,
+    src_peer: u16,
+}
+
+/// Everything stored for one prefix: the paths of every peer (the
+/// Adj-RIBs-In, with the Loc-RIB selection as flags) and what every peer was
+/// sent (the Adj-RIBs-Out).
+#[derive(Debug, Default)]
+struct Entry {
+    paths: Vec<Path>,
+    out: Vec<OutPath>,
+    /// 1 + the absolute position of the latest export-log record of this
+    /// prefix (0: none).
+    logged_at: u64,
+    flags: u8,
+}
+
+impl Entry {
+    fn removable(&self) -> bool {
+        self.paths.is_empty() && self.out.is_empty() && self.flags & (E_LOC_DIRTY | E_FIB) == 0
+    }
+}
+
+struct Peer {
+    cfg: PeerConfig,
+    established: bool,
+    full_sync: bool,
+    cursor: u64,
+    /// Pre-policy Adj-RIB-In (soft-reconfiguration inbound only).
+    pre: FxHashMap<(IpNet, Option<u32>), AttrId>,
+    /// Graceful-restart deadlines for IPv4 and IPv6 unicast.
+    stale_deadline: [Option<Instant>; 2],
+    default_gen: u64,
+    default_active: [bool; 2],
+}
+
+fn family_index(prefix: &IpNet) -> usize {
+    match prefix {
+        IpNet::V4(_) => 0,
+        IpNet::V6(_) => 1,
+    }
+}
+
+fn family_of(prefix: &IpNet) -> Family {
+    match prefix {
+        IpNet::V4(_) => Family::IPV4_UNICAST,
+        IpNet::V6(_) => Family::IPV6_UNICAST,
+    }
+}
+
+fn family_slot(f: Family) -> Option<usize> {
+    match f {
+        Family::IPV4_UNICAST => Some(0),
+        Family::IPV6_UNICAST => Some(1),
+        _ => None,
+    }
+}
+
+const fn is_private_asn(a: u32) -> bool {
+    matches!(a, 64512..=65534 | 4_200_000_000..=4_294_967_294)
+}
+
+//----------- Rib -------------------------------------------------------------
+
+/// Adj-RIBs-In, Loc-RIB and Adj-RIBs-Out of a BGP speaker for IPv4 and IPv6
+/// unicast.
+///
+/// # Using it
+/// * Add peers with [`add_peer`](Self::add_peer) ([`PeerConfig`] holds
+///   their policies and options); tell the RIB when sessions come up
+///   ([`peer_up`](Self::peer_up)) and go down ([`peer_down`](Self::peer_down),
+///   or [`peer_down_graceful`](Self::peer_down_graceful) to keep the paths
+///   as stale, [RFC 4724]).
+/// * Feed it what peers send: [`update`](Self::update) takes a parsed
+///   UPDATE view, [`announce`](Self::announce) and
+///   [`withdraw`](Self::withdraw) take typed routes;
+///   [`originate`](Self::originate) adds our own.
+/// * Drain what changed when you choose to (MRAI):
+///   [`drain_loc_rib`](Self::drain_loc_rib) for the FIB,
+///   [`drain_adj_rib_out`](Self::drain_adj_rib_out) per peer for UPDATEs.
+/// * Graceful-restart deadlines: [`poll_timeout`](Self::poll_timeout) and
+///   [`handle_timeout`](Self::handle_timeout) with your clock's `now`.
+///
+/// # Storage
+/// One [`PrefixTrie`] per family; each prefix holds every peer's paths as
+/// 16-octet records (peer index, path id, weight, flags, and a handle to an
+/// interned attribute set) and the Adj-RIB-Out records of every peer. The
+/// Loc-RIB is the best/multipath flags on those records. Identical
+/// attribute sets are stored once, reference-counted, freed with their last
+/// user. Peer indices are 16 bits: at most 65535 peers.
+///
+/// [RFC 4724]: https://www.rfc-editor.org/rfc/rfc4724
+pub struct Rib {
+    v4: PrefixTrie<Ipv4Net, Entry>,
+    v6: PrefixTrie<Ipv6Net, Entry>,
+    st: State,
+}
+
+struct State {
+    cfg: RibConfig,
+    attrs: AttrTable,
+    peers: Vec<Option<Peer>>,
+    resolver: Box<dyn NextHopResolver + Send + Sync>,
+    loc_dirty: Vec<IpNet>,
+    out_log: Vec<IpNet>,
+    out_base: u64,
+    max_cursor: u64,
+    established: usize,
+    loc_gen: u64,
+}
+
+impl std::fmt::Debug for Rib {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rib")
+            .field("config", &self.st.cfg)
+            .field("ipv4_prefixes", &self.v4.len())
+            .field("ipv6_prefixes", &self.v6.len())
+            .field("attribute_sets", &self.st.attrs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `$body` with `$trie` the trie of `$prefix`'s family and `$p` the
+/// family-specific prefix.
+macro_rules! by_family {
+    ($self:ident, $prefix:expr, |$trie:ident, $p:ident| $body:expr) => {
+        match $prefix {
+            IpNet::V4($p) => {
+                let $trie = &mut $self.v4;
+                $body
+            }
+            IpNet::V6($p) => {
+                let $trie = &mut $self.v6;
+                $body
+            }
+        }
+    };
+}
+
+/// # Construction and peers
+impl Rib {
+    /// An empty RIB.
+    pub fn new(cfg: RibConfig) -> Self {
+        let local = PeerInfo {
+            address: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            local_address: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            asn: cfg.local_asn,
+            local_asn: cfg.local_asn,
+            router_id: cfg.router_id,
+            role: None,
+        };
+        Self {
+            v4: PrefixTrie::new(),
+            v6: PrefixTrie::new(),
+            st: State {
+                cfg,
+                attrs: AttrTable::default(),
+                peers: vec![Some(Peer::new(PeerConfig::new(local)))],
+                resolver: Box::new(AllReachable),
+                loc_dirty: Vec::new(),
+                out_log: Vec::new(),
+                out_base: 0,
+                max_cursor: 0,
+                established: 0,
+                loc_gen: 0,
+            },
+        }
+    }
+
+    /// Sets the next-hop resolver and re-runs the decision process.
+    pub fn set_resolver(&mut self, r: impl NextHopResolver + Send + Sync + 'static) {
+        self.st.resolver = Box::new(r);
+        self.next_hops_changed();
+    }
+
+    /// Re-runs the decision process everywhere, after the resolver's
+    /// answers changed.
+    pub fn next_hops_changed(&mut self) {
+        self.walk(|st, prefix, e| {
+            if !e.paths.is_empty() {
+                st.recompute(prefix, e);
+            }
+        });
+    }
+
+    /// Adds a peer (its session not yet up).
+    pub fn add_peer(&mut self, cfg: PeerConfig) -> Result<PeerId, RibError> {
+        let i = self.st.peers.len();
+        let i = u16::try_from(i).map_err(|_| RibError::TooManyPeers)?;
+        self.st.peers.push(Some(Peer::new(cfg)));
+        Ok(PeerId(i))
+    }
+
+    /// Removes a peer and everything it sent and was sent.
+    pub fn remove_peer(&mut self, peer: PeerId) -> Result<(), RibError> {
+        self.peer_down(peer)?;
+        self.sweep(peer.0, [true, true], false);
+        self.st.peers[peer.index()] = None;
+        Ok(())
+    }
+
+    /// The configuration of a peer.
+    pub fn peer_config(&self, peer: PeerId) -> Result<&PeerConfig, RibError> {
+        Ok(&self.st.peer_ref(peer)?.cfg)
+    }
+
+    /// The session with `peer` is established: its Adj-RIB-Out will be
+    /// filled by the next [`drain_adj_rib_out`](Self::drain_adj_rib_out).
+    pub fn peer_up(&mut self, peer: PeerId) -> Result<(), RibError> {
+        let end = self.st.out_base + self.st.out_log.len() as u64;
+        let p = self.st.peer_mut(peer)?;
+        if !p.established {
+            p.established = true;
+            p.full_sync = true;
+            p.cursor = end;
+            p.default_gen = u64::MAX;
+            self.st.established += 1;
+            self.st.max_cursor = self.st.max_cursor.max(end);
+        }
+        Ok(())
+    }
+
+    /// The session went down: its paths are withdrawn (stale paths kept by
+    /// [`peer_down_graceful`](Self::peer_down_graceful) or
+    /// [`mark_stale`](Self::mark_stale) stay until swept) and its
+    /// Adj-RIB-Out is emptied without sending anything.
+    pub fn peer_down(&mut self, peer: PeerId) -> Result<(), RibError> {
+        self.session_down(peer)?;
+        self.sweep(peer.0, [true, true], true);
+        Ok(())
+    }
+
+    /// The session went down and the peer is restarting gracefully
+    /// ([RFC 4724 §4.2]): its paths of `families` are kept but marked
+    /// stale until its End-of-RIB for the family arrives or `deadline`
+    /// passes ([`handle_timeout`](Self::handle_timeout)); the others are
+    /// withdrawn.
+    ///
+    /// [RFC 4724 §4.2]: https://www.rfc-editor.org/rfc/rfc4724#section-4.2
+    pub fn peer_down_graceful(
+        &mut self,
+        peer: PeerId,
+        families: bgp_wire::FamilySet,
+        deadline: Option<Instant>,
+    ) -> Result<(), RibError> {
+        self.session_down(peer)?;
+        let mut keep = [false; 2];
+        for f in families.iter() {
+            if let Some(i) = family_slot(f) {
+                keep[i] = true;
+            }
+        }
+        self.sweep(peer.0, [!keep[0], !keep[1]], false);
+        for (i, k) in keep.into_iter().enumerate() {
+            if k {
+                self.mark_stale_slot(peer.0, i, deadline);
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks every path of `peer` in `family` stale, to be swept at its
+    /// End-of-RIB or at `deadline` (graceful restart, or an enhanced route
+    /// refresh's BoRR, [RFC 7313 §4]).
+    ///
+    /// [RFC 7313 §4]: https://www.rfc-editor.org/rfc/rfc7313#section-4
+    pub fn mark_stale(
+        &mut self,
+        peer: PeerId,
+        family: Family,
+        deadline: Option<Instant>,
+    ) -> Result<(), RibError> {
+        self.st.peer_ref(peer)?;
+        if let Some(i) = family_slot(family) {
+            self.mark_stale_slot(peer.0, i, deadline);
+        }
+        Ok(())
+    }
+
+    /// The peer's End-of-RIB for `family` arrived ([RFC 4724 §2]): its
+    /// paths still stale are withdrawn.
+    ///
+    /// [RFC 4724 §2]: https://www.rfc-editor.org/rfc/rfc4724#section-2
+    pub fn end_of_rib(&mut self, peer: PeerId, family: Family) -> Result<(), RibError> {
+        self.st.peer_ref(peer)?;
+        if let Some(i) = family_slot(family) {
+            let mut fams = [false; 2];
+            fams[i] = true;
+            self.sweep(peer.0, fams, true);
+            if let Ok(p) = self.st.peer_mut(peer) {
+                p.stale_deadline[i] = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// The earliest graceful-restart deadline.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.st
+            .peers
+            .iter()
+            .flatten()
+            .flat_map(|p| p.stale_deadline.iter().flatten())
+            .min()
+            .copied()
+    }
+
+    /// Sweeps the stale paths whose deadline is at or before `now`. Calling
+    /// it early or twice does nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut due = Vec::new();
+        for (i, p) in self.st.peers.iter_mut().enumerate() {
+            if let Some(p) = p {
+                for (f, d) in p.stale_deadline.iter_mut().enumerate() {
+                    if d.is_some_and(|d| d <= now) {
+                        *d = None;
+                        due.push((i as u16, f));
+                    }
+                }
+            }
+        }
+        for (peer, f) in due {
+            let mut fams = [false; 2];
+            fams[f] = true;
+            self.sweep(peer, fams, true);
+        }
+    }
+
+    /// Replaces a peer's export policy; its whole Adj-RIB-Out is
+    /// re-evaluated at the next drain.
+    pub fn set_export_policy(
+        &mut self,
+        peer: PeerId,
+        policy: SharedPolicy,
+    ) -> Result<(), RibError> {
+        let p = self.st.peer_mut(peer)?;
+        p.cfg.export = policy;
+        p.full_sync = p.established;
+        p.default_gen = u64::MAX;
+        Ok(())
+    }
+
+    /// Replaces a peer's import policy. With soft-reconfiguration inbound
+    /// every route it sent is evaluated again now; without, the caller must
+    /// ask the peer to resend (ROUTE-REFRESH).
+    pub fn set_import_policy(
+        &mut self,
+        peer: PeerId,
+        policy: SharedPolicy,
+    ) -> Result<Reconfigured, RibError> {
+        let p = self.st.peer_mut(peer)?;
+        p.cfg.import = policy;
+        if !p.cfg.soft_reconfiguration_inbound {
+            return Ok(Reconfigured::RouteRefreshNeeded);
+        }
+        let mut all: Vec<((IpNet, Option<u32>), AttrId)> =
+            p.pre.iter().map(|(k, v)| (*k, *v)).collect();
+        all.sort_by_key(|e| e.0);
+        let mut checked: FxHashMap<AttrId, Option<AttrId>> = FxHashMap::default();
+        for ((prefix, path_id), raw) in all {
+            let c = match checked.get(&raw) {
+                Some(c) => *c,
+                None => {
+                    let a = (**self.st.attrs.get(raw)).clone();
+                    let c = self.st.ingress(peer.0, a).map(|a| self.st.attrs.intern(a));
+                    checked.insert(raw, c);
+                    c
+                }
+            };
+            match c {
+                Some(id) => self.import_one(peer.0, prefix, path_id, id, Source::Bgp),
+                None => self.remove_path(peer.0, prefix, path_id),
+            }
+        }
+        for c in checked.into_values().flatten() {
+            self.st.attrs.release(c);
+        }
+        Ok(Reconfigured::Reevaluated)
+    }
+}
+
+/// # Routes in
+impl Rib {
+    /// Applies a parsed UPDATE from `peer`: withdrawals, announcements of
+    /// IPv4 and IPv6 unicast (NLRI field and MP_REACH/MP_UNREACH), its
+    /// RFC 7606 action (treat-as-withdraw, AFI/SAFI disable), and
+    /// End-of-RIB.
+    pub fn update(&mut self, peer: PeerId, u: &Update<'_>) -> Result<(), RibError> {
+        self.st.peer_ref(peer)?;
+        if let Some(f) = u.end_of_rib() {
+            return self.end_of_rib(peer, f);
+        }
+        let withdraw_all = matches!(
+            u.action(),
+            Action::TreatAsWithdraw | Action::AfiSafiDisable | Action::SessionReset
+        );
+        let withdrawn: Vec<Nlri> = u.withdrawn().collect();
+        self.withdraw(peer, &withdrawn)?;
+        if let Some(m) = u.mp_unreach() {
+            if family_slot(m.family()).is_some() {
+                let w: Vec<Nlri> = m.prefixes().into_iter().flatten().collect();
+                self.withdraw(peer, &w)?;
+            }
+        }
+        let nlri: Vec<Nlri> = u.announced().collect();
+        if !nlri.is_empty() {
+            if withdraw_all {
+                self.withdraw(peer, &nlri)?;
+            } else {
+                self.announce(
+                    peer,
+                    RouteAttrs::from_update(u, Family::IPV4_UNICAST),
+                    &nlri,
+                )?;
+            }
+        }
+        if let Some(m) = u.mp_reach() {
+            if family_slot(m.family()).is_some() {
+                let nlri: Vec<Nlri> = m.prefixes().into_iter().flatten().collect();
+                if withdraw_all {
+                    self.withdraw(peer, &nlri)?;
+                } else {
+                    self.announce(peer, RouteAttrs::from_update(u, m.family()), &nlri)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `peer` announces `nlri` with `attrs` (one UPDATE's worth: the set is
+    /// checked and interned once). Each route passes the receive checks
+    /// (AS-path loop with `allowas-in`, ORIGINATOR_ID and CLUSTER_LIST
+    /// loops of [RFC 4456 §8], the OTC rules of [RFC 9234 §5]), then the
+    /// import policy; a route that fails either replaces the peer's
+    /// previous path as a withdrawal would.
+    ///
+    /// [RFC 4456 §8]: https://www.rfc-editor.org/rfc/rfc4456#section-8
+    /// [RFC 9234 §5]: https://www.rfc-editor.org/rfc/rfc9234#section-5
+    pub fn announce(
+        &mut self,
+        peer: PeerId,
+        attrs: RouteAttrs,
+        nlri: &[Nlri],
+    ) -> Result<(), RibError> {
+        let p = self.st.peer_ref(peer)?;
+        let soft = p.cfg.soft_reconfiguration_inbound && peer != PeerId::LOCAL;
+        let raw = soft.then(|| self.st.attrs.intern_ref(&attrs));
+        let checked = self.st.ingress(peer.0, attrs);
+        let id = checked.map(|a| self.st.attrs.intern(a));
+        for n in nlri {
+            if let Some(r) = raw {
+                self.st.attrs.retain(r);
+                let p = self.st.peer_mut(peer)?;
+                if let Some(old) = p.pre.insert((n.prefix, n.path_id), r) {
+                    self.st.attrs.release(old);
+                }
+            }
+            match id {
+                Some(id) => self.import_one(peer.0, n.prefix, n.path_id, id, Source::Bgp),
+                None => self.remove_path(peer.0, n.prefix, n.path_id),
+            }
+        }
+        for i in raw.into_iter().chain(id) {
+            self.st.attrs.release(i);
+        }
+        Ok(())
+    }
+
+    /// `peer` withdraws `nlri`.
+    pub fn withdraw(&mut self, peer: PeerId, nlri: &[Nlri]) -> Result<(), RibError> {
+        self.st.peer_ref(peer)?;
+        for n in nlri {
+            if let Ok(p) = self.st.peer_mut(peer) {
+                if let Some(old) = p.pre.remove(&(n.prefix, n.path_id)) {
+                    self.st.attrs.release(old);
+                }
+            }
+            self.remove_path(peer.0, n.prefix, n.path_id);
+        }
+        Ok(())
+    }
+
+    /// Originates `prefix` here (a `network` statement, a redistributed or
+    /// aggregate route), with weight 32768 as FRR gives local routes.
+    /// Without a next hop, each peer gets ours.
+    pub fn originate(&mut self, prefix: IpNet, attrs: RouteAttrs, source: Source) {
+        let id = self.st.attrs.intern(attrs);
+        self.upsert(0, prefix.trunc(), None, id, 32768, source);
+    }
+
+    /// Stops originating `prefix`.
+    pub fn withdraw_originated(&mut self, prefix: IpNet) {
+        self.remove_path(0, prefix.trunc(), None);
+    }
+}
+
+/// # Changes out
+impl Rib {
+    /// The Loc-RIB changes since the last call, for programming a FIB.
+    pub fn drain_loc_rib(&mut self) -> Vec<LocRibChange> {
+        let dirty = std::mem::take(&mut self.st.loc_dirty);
+        let mut out = Vec::with_capacity(dirty.len());
+        for prefix in dirty {
+            let st = &mut self.st;
+            by_family!(self, prefix, |trie, p| {
+                let Some(e) = trie.get_mut(&p) else {
+                    continue;
+                };
+                e.flags &= !E_LOC_DIRTY;
+                let paths = st.selected(e);
+                if paths.is_empty() {
+                    if e.flags & E_FIB != 0 {
+                        e.flags &= !E_FIB;
+                        out.push(LocRibChange {
+                            prefix,
+                            paths,
+                            step: None,
+                        });
+                    }
+                } else {
+                    e.flags |= E_FIB;
+                    let step = st.step_of(e);
+                    out.push(LocRibChange {
+                        prefix,
+                        paths,
+                        step,
+                    });
+                }
+                if e.removable() {
+                    trie.remove(p);
+                }
+            });
+        }
+        out
+    }
+
+    /// What changed in `peer`'s Adj-RIB-Out since its last drain: the
+    /// routes to announce grouped by attribute set, and the withdrawals.
+    /// Empty while the session is down.
+    pub fn drain_adj_rib_out(&mut self, peer: PeerId) -> Result<AdjRibOutChanges, RibError> {
+        let t = peer.0;
+        let mut acc = OutAcc::new(peer);
+        let p = self.st.peer_ref(peer)?;
+        if !p.established {
+            return Ok(acc.finish());
+        }
+        let full = p.full_sync;
+        let families = p.cfg.families;
+        let has_default = p.cfg.default_originate.is_some();
+        let mut prefixes: Vec<IpNet> = if full {
+            let mut v: Vec<IpNet> = Vec::with_capacity(self.v4.len() + self.v6.len());
+            if families.contains(Family::IPV4_UNICAST) {
+                v.extend(self.v4.iter().map(|(p, _)| IpNet::V4(p)));
+            }
+            if families.contains(Family::IPV6_UNICAST) {
+                v.extend(self.v6.iter().map(|(p, _)| IpNet::V6(p)));
+            }
+            // Prefixes of the other families that the peer was sent
+            // before are not possible: families do not change.
+            v
+        } else {
+            let start = (p.cursor - self.st.out_base) as usize;
+            let mut v = self.st.out_log[start..].to_vec();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        if has_default {
+            self.refresh_default_condition(t);
+            prefixes.push(IpNet::V4(Ipv4Net::default()));
+            prefixes.push(IpNet::V6(Ipv6Net::default()));
+            prefixes.sort_unstable();
+            prefixes.dedup();
+        }
+        {
+            let end = self.st.out_base + self.st.out_log.len() as u64;
+            let p = self.st.peer_mut(peer)?;
+            p.full_sync = false;
+            p.cursor = end;
+            self.st.max_cursor = self.st.max_cursor.max(end);
+            self.st.compact_log();
+        }
+        let mut cache = ExportCache::default();
+        for prefix in prefixes {
+            let st = &mut self.st;
+            by_family!(self, prefix, |trie, p| {
+                let desired = st.export(t, prefix, trie.get(&p), &mut cache);
+                if desired.is_empty()
+                    && trie
+                        .get(&p)
+                        .is_none_or(|e| e.out.iter().all(|o| o.peer != t))
+                {
+                    continue;
+                }
+                let e = trie.get_or_insert_with(p, Entry::default);
+                st.reconcile(t, prefix, e, desired, &mut acc);
+                if e.removable() {
+                    trie.remove(p);
+                }
+            });
+        }
+        cache.release(&mut self.st.attrs);
+        Ok(acc.finish())
+    }
+}
+
+/// # Queries
+impl Rib {
+    /// The best path for exactly `prefix`.
+    pub fn best(&self, prefix: &IpNet) -> Option<RoutePath> {
+        let e = self.entry(prefix)?;
+        let b = e.paths.iter().find(|p| p.flags & P_BEST != 0)?;
+        Some(self.st.route_path(b))
+    }
+
+    /// The best and multipath paths for exactly `prefix`, best first.
+    pub fn selected(&self, prefix: &IpNet) -> Vec<RoutePath> {
+        self.entry(prefix)
+            .map(|e| self.st.selected(e))
+            .unwrap_or_default()
+    }
+
+    /// Every path to `prefix` of every peer (the Adj-RIBs-In after policy),
+    /// in arrival order.
+    pub fn paths(&self, prefix: &IpNet) -> Vec<RoutePath> {
+        self.entry(prefix)
+            .map(|e| e.paths.iter().map(|p| self.st.route_path(p)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The Loc-RIB route for the longest prefix covering `addr`.
+    pub fn longest_match(&self, addr: IpAddr) -> Option<(IpNet, RoutePath)> {
+        // A prefix whose paths are all ineligible has no best path; look
+        // further up then.
+        match addr {
+            IpAddr::V4(a) => {
+                let host = Ipv4Net::from(a);
+                let (p, e) = self.v4.longest_match(&host)?;
+                if let Some(b) = e.paths.iter().find(|p| p.flags & P_BEST != 0) {
+                    return Some((IpNet::V4(p), self.st.route_path(b)));
+                }
+                self.v4
+                    .less_specifics(&host)
+                    .into_iter()
+                    .rev()
+                    .find_map(|(p, e)| {
+                        let b = e.paths.iter().find(|p| p.flags & P_BEST != 0)?;
+                        Some((IpNet::V4(p), self.st.route_path(b)))
+                    })
+            }
+            IpAddr::V6(a) => {
+                let host = Ipv6Net::from(a);
+                self.v6
+                    .less_specifics(&host)
+                    .into_iter()
+                    .rev()
+                    .find_map(|(p, e)| {
+                        let b = e.paths.iter().find(|p| p.flags & P_BEST != 0)?;
+                        Some((IpNet::V6(p), self.st.route_path(b)))
+                    })
+            }
+        }
+    }
+
+    /// The Loc-RIB: every prefix with a best path, IPv4 then IPv6, in
+    /// prefix order.
+    pub fn loc_rib(&self) -> impl Iterator<Item = (IpNet, RoutePath)> + '_ {
+        let v4 = self.v4.iter().map(|(p, e)| (IpNet::V4(p), e));
+        let v6 = self.v6.iter().map(|(p, e)| (IpNet::V6(p), e));
+        v4.chain(v6).filter_map(|(p, e)| {
+            let b = e.paths.iter().find(|x| x.flags & P_BEST != 0)?;
+            Some((p, self.st.route_path(b)))
+        })
+    }
+
+    /// The Loc-RIB routes covered by `prefix` (itself included).
+    pub fn more_specifics(&self, prefix: &IpNet) -> Vec<(IpNet, RoutePath)> {
+        let pick = |p: IpNet, e: &Entry| {
+            let b = e.paths.iter().find(|x| x.flags & P_BEST != 0)?;
+            Some((p, self.st.route_path(b)))
+        };
+        match prefix {
+            IpNet::V4(q) => self
+                .v4
+                .more_specifics(q)
+                .filter_map(|(p, e)| pick(IpNet::V4(p), e))
+                .collect(),
+            IpNet::V6(q) => self
+                .v6
+                .more_specifics(q)
+                .filter_map(|(p, e)| pick(IpNet::V6(p), e))
+                .collect(),
+        }
+    }
+
+    /// The Loc-RIB routes covering `prefix` (itself included), shortest
+    /// first.
+    pub fn less_specifics(&self, prefix: &IpNet) -> Vec<(IpNet, RoutePath)> {
+        let pick = |p: IpNet, e: &Entry| {
+            let b = e.paths.iter().find(|x| x.flags & P_BEST != 0)?;
+            Some((p, self.st.route_path(b)))
+        };
+        match prefix {
+            IpNet::V4(q) => self
+                .v4
+                .less_specifics(q)
+                .into_iter()
+                .filter_map(|(p, e)| pick(IpNet::V4(p), e))
+                .collect(),
+            IpNet::V6(q) => self
+                .v6
+                .less_specifics(q)
+                .into_iter()
+                .filter_map(|(p, e)| pick(IpNet::V6(p), e))
+                .collect(),
+        }
+    }
+
+    /// A peer's Adj-RIB-In after policy, in prefix order.
+    pub fn adj_rib_in(&self, peer: PeerId) -> Vec<(Nlri, RoutePath)> {
+        let mut v = Vec::new();
+        self.for_each_entry(|prefix, e| {
+            for p in e.paths.iter().filter(|p| p.peer == peer.0) {
+                v.push((
+                    Nlri {
+                        prefix,
+                        path_id: p.path_id(),
+                    },
+                    self.st.route_path(p),
+                ));
+            }
+        });
+        v
+    }
+
+    /// A peer's Adj-RIB-In before policy (empty without
+    /// soft-reconfiguration inbound), in prefix order.
+    pub fn adj_rib_in_pre_policy(&self, peer: PeerId) -> Vec<(Nlri, Arc<RouteAttrs>)> {
+        let Ok(p) = self.st.peer_ref(peer) else {
+            return Vec::new();
+        };
+        let mut v: Vec<_> = p
+            .pre
+            .iter()
+            .map(|(&(prefix, path_id), &id)| {
+                (Nlri { prefix, path_id }, self.st.attrs.get(id).clone())
+            })
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v
+    }
+
+    /// What `peer` has been given by [`drain_adj_rib_out`](Self::drain_adj_rib_out)
+    /// and not withdrawn since, in prefix order.
+    pub fn adj_rib_out(&self, peer: PeerId) -> Vec<(Nlri, Arc<RouteAttrs>)> {
+        let ap = self
+            .st
+            .peer_ref(peer)
+            .is_ok_and(|p| p.cfg.add_path_send != AddPathSend::Single);
+        let mut v = Vec::new();
+        self.for_each_entry(|prefix, e| {
+            for o in e.out.iter().filter(|o| o.peer == peer.0) {
+                let path_id = ap.then_some(o.out_path_id);
+                v.push((Nlri { prefix, path_id }, self.st.attrs.get(o.attrs).clone()));
+            }
+        });
+        v.sort_by_key(|x| x.0);
+        v
+    }
+
+    /// The number of prefixes stored (IPv4, IPv6).
+    pub fn prefix_count(&self) -> (usize, usize) {
+        (self.v4.len(), self.v6.len())
+    }
+
+    /// The number of distinct attribute sets stored.
+    pub fn attribute_sets(&self) -> usize {
+        self.st.attrs.len()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RibConfig {
+        &self.st.cfg
+    }
+}
+
+/// # Internals
+impl Rib {
+    fn entry(&self, prefix: &IpNet) -> Option<&Entry> {
+        match prefix {
+            IpNet::V4(p) => self.v4.get(&p.trunc()),
+            IpNet::V6(p) => self.v6.get(&p.trunc()),
+        }
+    }
+
+    fn for_each_entry(&self, mut f: impl FnMut(IpNet, &Entry)) {
+        for (p, e) in self.v4.iter() {
+            f(IpNet::V4(p), e);
+        }
+        for (p, e) in self.v6.iter() {
+            f(IpNet::V6(p), e);
+        }
+    }
+
+    /// Calls `f` on every entry (unordered), then drops the removable ones.
+    fn walk(&mut self, mut f: impl FnMut(&mut State, IpNet, &mut Entry)) {
+        let st = &mut self.st;
+        let mut dead = Vec::new();
+        self.v4.for_each_mut(|p, e| {
+            f(st, IpNet::V4(p), e);
+            if e.removable() {
+                dead.push(p);
+            }
+        });
+        for p in dead {
+            self.v4.remove(p);
+        }
+        let mut dead = Vec::new();
+        self.v6.for_each_mut(|p, e| {
+            f(st, IpNet::V6(p), e);
+            if e.removable() {
+                dead.push(p);
+            }
+        });
+        for p in dead {
+            self.v6.remove(p);
+        }
+    }
+
+    fn session_down(&mut self, peer: PeerId) -> Result<(), RibError> {
+        let p = self.st.peer_mut(peer)?;
+        let was = std::mem::replace(&mut p.established, false);
+        p.full_sync = false;
+        let pre = std::mem::take(&mut p.pre);
+        if was {
+            self.st.established -= 1;
+        }
+        for id in pre.into_values() {
+            self.st.attrs.release(id);
+        }
+        let t = peer.0;
+        // The Adj-RIB-Out of a closed session is empty; nothing is sent.
+        self.walk(|st, _, e| {
+            e.out.retain(|o| {
+                if o.peer == t {
+                    st.attrs.release(o.attrs);
+                    false
+                } else {
+                    true
+                }
+            });
+        });
+        self.st.compact_log();
+        Ok(())
+    }
+
+    /// Removes `peer`'s paths in the families flagged (only the stale ones
+    /// with `stale_only`).
+    fn sweep(&mut self, peer: u16, fams: [bool; 2], stale_only: bool) {
+        self.walk(|st, prefix, e| {
+            if !fams[family_index(&prefix)] {
+                return;
+            }
+            let before = e.paths.len();
+            e.paths.retain(|p| {
+                let go = p.peer == peer && (!stale_only || p.flags & P_STALE != 0);
+                if go {
+                    st.attrs.release(p.attrs);
+                }
+                !go
+            });
+            if e.paths.len() != before {
+                st.recompute(prefix, e);
+            }
+        });
+    }
+
+    fn mark_stale_slot(&mut self, peer: u16, fam: usize, deadline: Option<Instant>) {
+        self.walk(|_, prefix, e| {
+            if family_index(&prefix) == fam {
+                for p in e.paths.iter_mut().filter(|p| p.peer == peer) {
+                    p.flags |= P_STALE;
+                }
+            }
+        });
+        if let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) {
+            p.stale_deadline[fam] = deadline;
+        }
+    }
+
+    /// Runs the import policy on one route and stores or removes it. `id`
+    /// is borrowed (the caller keeps its reference).
+    fn import_one(
+        &mut self,
+        peer: u16,
+        prefix: IpNet,
+        path_id: Option<u32>,
+        id: AttrId,
+        source: Source,
+    ) {
+        let prefix = prefix.trunc();
+        let verdict = {
+            let p = self.st.peer(peer);
+            p.cfg.import.evaluate(&PolicyRoute {
+                prefix,
+                path_id,
+                attrs: self.st.attrs.get(id),
+                weight: u32::from(p.cfg.weight),
+                source,
+                direction: Direction::Import,
+                peer: &p.cfg.info,
+            })
+        };
+        let weight = self.st.peer(peer).cfg.weight;
+        match verdict {
+            Verdict::Deny => self.remove_path(peer, prefix, path_id),
+            Verdict::Permit => {
+                self.st.attrs.retain(id);
+                self.upsert(peer, prefix, path_id, id, weight, source);
+            }
+            Verdict::Modified(m) => {
+                let id = self.st.attrs.intern(m.attrs);
+                let w = u16::try_from(m.weight).unwrap_or(u16::MAX);
+                self.upsert(peer, prefix, path_id, id, w, source);
+            }
+        }
+    }
+
+    /// Stores a path (taking over the reference `id`).
+    fn upsert(
+        &mut self,
+        peer: u16,
+        prefix: IpNet,
+        path_id: Option<u32>,
+        id: AttrId,
+        weight: u16,
+        source: Source,
+    ) {
+        let st = &mut self.st;
+        by_family!(self, prefix, |trie, p| {
+            let e = trie.get_or_insert_with(p, Entry::default);
+            let flags = path_id.map_or(0, |_| P_PATH_ID) | source_bits(source);
+            if let Some(x) = e.paths.iter_mut().find(|x| x.is(peer, path_id)) {
+                if x.attrs == id
+                    && x.weight == weight
+                    && x.flags & (P_STALE | P_SRC_MASK) == flags & P_SRC_MASK
+                {
+                    st.attrs.release(id);
+                    return;
+                }
+                let old = x.attrs;
+                x.attrs = id;
+                x.weight = weight;
+                x.flags = (x.flags & (P_BEST | P_MULTI | P_ELIGIBLE)) | flags;
+                st.attrs.release(old);
+            } else {
+                e.paths.push(Path {
+                    path_id: path_id.unwrap_or(0),
+                    attrs: id,
+                    peer,
+                    weight,
+                    flags,
+                });
+            }
+            st.recompute(prefix, e);
+        })
+    }
+
+    fn remove_path(&mut self, peer: u16, prefix: IpNet, path_id: Option<u32>) {
+        let prefix = prefix.trunc();
+        let st = &mut self.st;
+        by_family!(self, prefix, |trie, p| {
+            let Some(e) = trie.get_mut(&p) else {
+                return;
+            };
+            let Some(i) = e.paths.iter().position(|x| x.is(peer, path_id)) else {
+                return;
+            };
+            let x = e.paths.remove(i);
+            st.attrs.release(x.attrs);
+            st.recompute(prefix, e);
+            if e.removable() {
+                trie.remove(p);
+            }
+        })
+    }
+
+    /// Re-evaluates the conditional default-originate of peer `t` when the
+    /// Loc-RIB changed since the last evaluation.
+    fn refresh_default_condition(&mut self, t: u16) {
+        let gen_now = self.st.loc_gen;
+        let p = self.st.peer(t);
+        let Some(d) = &p.cfg.default_originate else {
+            return;
+        };
+        if p.default_gen == gen_now {
+            return;
+        }
+        let active = match d.condition.clone() {
+            None => [true, true],
+            Some(cond) => {
+                let info = p.cfg.info.clone();
+                let mut active = [false, false];
+                let st = &self.st;
+                let check = |prefix: IpNet, e: &Entry| {
+                    e.paths
+                        .iter()
+                        .find(|x| x.flags & P_BEST != 0)
+                        .is_some_and(|b| {
+                            cond.evaluate(&PolicyRoute {
+                                prefix,
+                                path_id: b.path_id(),
+                                attrs: st.attrs.get(b.attrs),
+                                weight: u32::from(b.weight),
+                                source: b.source(),
+                                direction: Direction::Export,
+                                peer: &info,
+                            }) != Verdict::Deny
+                        })
+                };
+                active[0] = self.v4.iter().any(|(p, e)| check(IpNet::V4(p), e));
+                active[1] = self.v6.iter().any(|(p, e)| check(IpNet::V6(p), e));
+                active
+            }
+        };
+        let p = self.st.peer_mut(PeerId(t)).expect("peer checked above");
+        p.default_active = active;
+        p.default_gen = gen_now;
+    }
+}
+
+impl Peer {
+    fn new(cfg: PeerConfig) -> Self {
+        Self {
+            cfg,
+            established: false,
+            full_sync: false,
+            cursor: 0,
+            pre: FxHashMap::default(),
+            stale_deadline: [None; 2],
+            default_gen: u64::MAX,
+            default_active: [false; 2],
+        }
+    }
+}
+
+//----------- State: decision and export ---------------------------------------
+
+/// Per-drain memo of the export transformations, holding one reference
+/// to each interned result.
+#[derive(Default)]
+struct ExportCache {
+    /// (source peer, source attrs, IPv6?) → attributes before policy.
+    stage1: FxHashMap<(u16, AttrId, bool), Option<AttrId>>,
+    /// attributes permitted by policy → attributes sent.
+    stage2: FxHashMap<AttrId, AttrId>,
+}
+
+impl ExportCache {
+    fn release(self, t: &mut AttrTable) {
+        for id in self.stage1.into_values().flatten() {
+            t.release(id);
+        }
+        for id in self.stage2.into_values() {
+            t.release(id);
+        }
+    }
+}
+
+/// Accumulates one peer's Adj-RIB-Out changes, grouped by attribute set.
+struct OutAcc {
+    peer: PeerId,
+    withdrawn: [Vec<Nlri>; 2],
+    groups: FxHashMap<(usize, AttrId), usize>,
+    announced: Vec<Announcement>,
+}
+
+impl OutAcc {
+    fn new(peer: PeerId) -> Self {
+        Self {
+            peer,
+            withdrawn: [Vec::new(), Vec::new()],
+            groups: FxHashMap::default(),
+            announced: Vec::new(),
+        }
+    }
+
+    fn announce(&mut self, nlri: Nlri, id: AttrId, attrs: &AttrTable) {
+        let f = family_index(&nlri.prefix);
+        let i = *self.groups.entry((f, id)).or_insert_with(|| {
+            self.announced.push(Announcement {
+                family: family_of(&nlri.prefix),
+                attrs: attrs.get(id).clone(),
+                nlri: Vec::new(),
+            });
+            self.announced.len() - 1
+        });
+        self.announced[i].nlri.push(nlri);
+    }
+
+    fn finish(self) -> AdjRibOutChanges {
+        let mut withdrawn = Vec::new();
+        for (i, w) in self.withdrawn.into_iter().enumerate() {
+            if !w.is_empty() {
+                let f = if i == 0 {
+                    Family::IPV4_UNICAST
+                } else {
+                    Family::IPV6_UNICAST
+                };
+                withdrawn.push((f, w));
+            }
+        }
+        AdjRibOutChanges {
+            peer: self.peer,
+            withdrawn,
+            announced: self.announced,
+        }
+    }
+}
+
+impl State {
+    fn peer_ref(&self, peer: PeerId) -> Result<&Peer, RibError> {
+        self.peers
+            .get(peer.index())
+            .and_then(Option::as_ref)
+            .ok_or(RibError::UnknownPeer(peer))
+    }
+
+    fn peer_mut(&mut self, peer: PeerId) -> Result<&mut Peer, RibError> {
+        self.peers
+            .get_mut(peer.index())
+            .and_then(Option::as_mut)
+            .ok_or(RibError::UnknownPeer(peer))
+    }
+
+    /// A peer that paths refer to. Invariant: paths of a removed peer are
+    /// swept before its slot is cleared.
+    fn peer(&self, i: u16) -> &Peer {
+        self.peers[usize::from(i)]
+            .as_ref()
+            .expect("paths refer to live peers")
+    }
+
+    fn cluster_id(&self) -> Ipv4Addr {
+        self.cfg.cluster_id.unwrap_or(self.cfg.router_id)
+    }
+
+    /// The receive checks of a route from `peer`; `None` when it must not
+    /// be used.
+    fn ingress(&self, peer: u16, mut a: RouteAttrs) -> Option<RouteAttrs> {
+        if peer == 0 {
+            return Some(a);
+        }
+        let pc = &self.peer(peer).cfg;
+        let info = &pc.info;
+        // AS-path loop (RFC 4271 §9.1.2), tolerating `allowas-in` copies.
+        let ours = a
+            .as_path
+            .segments
+            .iter()
+            .flat_map(|s| &s.asns)
+            .filter(|&&x| x == self.cfg.local_asn)
+            .count();
+        if ours > usize::from(pc.allowas_in) {
+            return None;
+        }
+        // Reflection loops (RFC 4456 §8).
+        if a.originator_id == Some(self.cfg.router_id)
+            || a.cluster_list.contains(&self.cluster_id())
+        {
+            return None;
+        }
+        // RFC 9234 §5, ingress. `role` is the peer's role.
+        match info.role {
+            Some(Role::CUSTOMER | Role::RS_CLIENT) if a.otc.is_some() => return None,
+            Some(Role::PEER) if a.otc.is_some_and(|o| o != info.asn) => return None,
+            Some(Role::PROVIDER | Role::PEER | Role::RS) if a.otc.is_none() => {
+                a.otc = Some(info.asn)
+            }
+            _ => {}
+        }
+        // LOCAL_PREF from an external peer is ignored (RFC 4271 §5.1.5).
+        if !info.is_ibgp() {
+            a.local_pref = None;
+        }
+        Some(a)
+    }
+
+    fn candidate<'a>(&'a self, p: &Path, igp_cost: u32) -> Candidate<'a> {
+        let peer = self.peer(p.peer);
+        Candidate {
+            attrs: self.attrs.get(p.attrs),
+            weight: u32::from(p.weight),
+            local: p.peer == 0,
+            ebgp: p.peer != 0 && !peer.cfg.info.is_ibgp(),
+            router_id: peer.cfg.info.router_id,
+            peer_address: peer.cfg.info.address,
+            path_id: p.path_id,
+            igp_cost,
+        }
+    }
+
+    fn igp_cost(&self, p: &Path) -> Option<u32> {
+        match &self.attrs.get(p.attrs).next_hop {
+            None => Some(0),
+            Some(nh) => self.resolver.igp_cost(nh),
+        }
+    }
+
+    /// Runs the decision process for one prefix after its paths changed
+    /// and records what changed.
+    fn recompute(&mut self, prefix: IpNet, e: &mut Entry) {
+        let sig = |e: &Entry| -> SmallVec<[(u16, u32, AttrId, u8); 2]> {
+            e.paths
+                .iter()
+                .filter(|p| p.flags & (P_BEST | P_MULTI) != 0)
+                .map(|p| (p.peer, p.path_id, p.attrs, p.flags & (P_BEST | P_MULTI)))
+                .collect()
+        };
+        let before = sig(e);
+        let mut costs: SmallVec<[(usize, u32); 4]> = SmallVec::new();
+        for (i, p) in e.paths.iter_mut().enumerate() {
+            p.flags &= !(P_BEST | P_MULTI | P_ELIGIBLE);
+            let path = *p;
+            if let Some(c) = self.igp_cost(&path) {
+                p.flags |= P_ELIGIBLE;
+                costs.push((i, c));
+            }
+        }
+        match costs.len() {
+            0 => {}
+            1 => e.paths[costs[0].0].flags |= P_BEST,
+            _ => {
+                let cands: Vec<Candidate<'_>> = costs
+                    .iter()
+                    .map(|&(i, c)| self.candidate(&e.paths[i], c))
+                    .collect();
+                // Invariant: `cands` is non-empty.
+                let d = decision::select(&cands, &self.cfg.decision).expect("candidates");
+                let mp = decision::multipath(&cands, d.best, &self.cfg.decision);
+                drop(cands);
+                e.paths[costs[d.best].0].flags |= P_BEST;
+                for &m in &mp[1..] {
+                    e.paths[costs[m].0].flags |= P_MULTI;
+                }
+            }
+        }
+        if sig(e) != before {
+            self.loc_gen += 1;
+            if e.flags & E_LOC_DIRTY == 0 {
+                e.flags |= E_LOC_DIRTY;
+                self.loc_dirty.push(prefix);
+            }
+        }
+        self.log_out(prefix, e);
+    }
+
+    /// Records that `prefix` needs export re-evaluation.
+    fn log_out(&mut self, prefix: IpNet, e: &mut Entry) {
+        if self.established == 0 {
+            return;
+        }
+        if e.logged_at > self.max_cursor && e.logged_at > self.out_base {
+            return; // logged, and no peer has read it yet
+        }
+        self.out_log.push(prefix);
+        e.logged_at = self.out_base + self.out_log.len() as u64;
+    }
+
+    /// Empties the export log once every established peer has read it.
+    fn compact_log(&mut self) {
+        let end = self.out_base + self.out_log.len() as u64;
+        let all_read = self
+            .peers
+            .iter()
+            .flatten()
+            .filter(|p| p.established)
+            .all(|p| p.cursor == end || p.full_sync);
+        if all_read {
+            self.out_base = end;
+            self.out_log.clear();
+            for p in self.peers.iter_mut().flatten().filter(|p| p.established) {
+                p.cursor = end;
+            }
+        }
+    }
+
+    fn route_path(&self, p: &Path) -> RoutePath {
+        RoutePath {
+            peer: PeerId(p.peer),
+            path_id: p.path_id(),
+            attrs: self.attrs.get(p.attrs).clone(),
+            weight: p.weight,
+            stale: p.flags & P_STALE != 0,
+        }
+    }
+
+    fn selected(&self, e: &Entry) -> Vec<RoutePath> {
+        let best = e.paths.iter().filter(|p| p.flags & P_BEST != 0);
+        let multi = e.paths.iter().filter(|p| p.flags & P_MULTI != 0);
+        best.chain(multi).map(|p| self.route_path(p)).collect()
+    }
+
+    fn step_of(&self, e: &Entry) -> Option<DecisionStep> {
+        let costs: Vec<(usize, u32)> = e
+            .paths
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.flags & P_ELIGIBLE != 0)
+            .filter_map(|(i, p)| Some((i, self.igp_cost(p)?)))
+            .collect();
+        let cands: Vec<Candidate<'_>> = costs
+            .iter()
+            .map(|&(i, c)| self.candidate(&e.paths[i], c))
+            .collect();
+        decision::select(&cands, &self.cfg.decision).map(|d| d.step)
+    }
+
+    /// The routes peer `t` should have for `prefix`: (source peer, source
+    /// path id, attributes as sent), each holding one reference.
+    fn export(
+        &mut self,
+        t: u16,
+        prefix: IpNet,
+        e: Option<&Entry>,
+        cache: &mut ExportCache,
+    ) -> SmallVec<[(u16, u32, AttrId); 1]> {
+        let mut out = SmallVec::new();
+        let tp = self.peer(t);
+        if !tp.cfg.families.contains(family_of(&prefix)) {
+            return out;
+        }
+        let fam = family_index(&prefix);
+        if prefix.prefix_len() == 0 && tp.cfg.default_originate.is_some() && tp.default_active[fam]
+        {
+            // default-originate: ours, whatever the Loc-RIB holds; not
+            // subject to the export policy (as in FRR).
+            if let Some(a) = self.transform1(t, 0, &RouteAttrs::default(), fam == 1) {
+                let a = self.transform2(t, a);
+                out.push((0, DEFAULT_SRC, self.attrs.intern(a)));
+            }
+            return out;
+        }
+        let Some(e) = e else {
+            return out;
+        };
+        let mode = tp.cfg.add_path_send;
+        let rs = tp.cfg.route_server_client;
+        if !rs && mode == AddPathSend::Single {
+            if let Some(b) = e.paths.iter().find(|p| p.flags & P_BEST != 0) {
+                if b.peer != t {
+                    if let Some(id) = self.export_path(t, prefix, b, cache) {
+                        out.push((b.peer, b.path_id, id));
+                    }
+                }
+            }
+            return out;
+        }
+        let limit = match mode {
+            AddPathSend::Single => 1,
+            AddPathSend::All => usize::MAX,
+            AddPathSend::Best(n) => usize::from(n),
+        };
+        let elig: Vec<(usize, u32)> = e
+            .paths
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.flags & P_ELIGIBLE != 0 && p.peer != t)
+            .filter_map(|(i, p)| Some((i, self.igp_cost(p)?)))
+            .collect();
+        let order: Vec<usize> = {
+            let cands: Vec<Candidate<'_>> = elig
+                .iter()
+                .map(|&(i, c)| self.candidate(&e.paths[i], c))
+                .collect();
+            let n = if rs { cands.len() } else { limit };
+            decision::rank(&cands, &self.cfg.decision, n)
+                .into_iter()
+                .map(|k| elig[k].0)
+                .collect()
+        };
+        for i in order {
+            if out.len() >= limit {
+                break;
+            }
+            let p = &e.paths[i];
+            if let Some(id) = self.export_path(t, prefix, p, cache) {
+                out.push((p.peer, p.path_id, id));
+            }
+        }
+        out
+    }
+
+    /// One path through the export rules, transformations and policy
+    /// towards `t`; the result holds one reference.
+    fn export_path(
+        &mut self,
+        t: u16,
+        prefix: IpNet,
+        p: &Path,
+        cache: &mut ExportCache,
+    ) -> Option<AttrId> {
+        let v6 = family_index(&prefix) == 1;
+        let key = (p.peer, p.attrs, v6);
+        let s1 = match cache.stage1.get(&key) {
+            Some(s) => *s,
+            None => {
+                let a = self.attrs.get(p.attrs).clone();
+                let s = self
+                    .transform1(t, p.peer, &a, v6)
+                    .map(|a| self.attrs.intern(a));
+                cache.stage1.insert(key, s);
+                s
+            }
+        }?;
+        let verdict = {
+            let tp = self.peer(t);
+            tp.cfg.export.evaluate(&PolicyRoute {
+                prefix,
+                path_id: p.path_id(),
+                attrs: self.attrs.get(s1),
+                weight: u32::from(p.weight),
+                source: p.source(),
+                direction: Direction::Export,
+                peer: &tp.cfg.info,
+            })
+        };
+        match verdict {
+            Verdict::Deny => None,
+            Verdict::Permit => {
+                let id = match cache.stage2.get(&s1) {
+                    Some(id) => *id,
+                    None => {
+                        let a = (**self.attrs.get(s1)).clone();
+                        let a = self.transform2(t, a);
+                        let id = self.attrs.intern(a);
+                        cache.stage2.insert(s1, id);
+                        id
+                    }
+                };
+                self.attrs.retain(id);
+                Some(id)
+            }
+            Verdict::Modified(m) => {
+                let a = self.transform2(t, m.attrs);
+                Some(self.attrs.intern(a))
+            }
+        }
+    }
+
+    /// The propagation rules and the attribute changes before export
+    /// policy, for a route from peer `s` to peer `t`; `None` when it must
+    /// not be sent.
+    fn transform1(&self, t: u16, s: u16, a: &RouteAttrs, v6: bool) -> Option<RouteAttrs> {
+        let tp = &self.peer(t).cfg;
+        let sp = &self.peer(s).cfg;
+        let t_ibgp = tp.info.is_ibgp();
+        let s_ibgp = s != 0 && sp.info.is_ibgp();
+        let rs = tp.route_server_client;
+        // Well-known communities (RFC 1997).
+        if a.communities.contains(&Community::NO_ADVERTISE) {
+            return None;
+        }
+        if !t_ibgp
+            && (a.communities.contains(&Community::NO_EXPORT)
+                || a.communities.contains(&Community::NO_EXPORT_SUBCONFED))
+        {
+            return None;
+        }
+        // iBGP split horizon (RFC 4271 §9.2), lifted by route reflection
+        // (RFC 4456 §6) and by route-server clients on either side.
+        let reflect = s_ibgp && t_ibgp && !(rs || sp.route_server_client);
+        if reflect && !(sp.route_reflector_client || tp.route_reflector_client) {
+            return None;
+        }
+        // RFC 9234 §5, egress: a route with OTC goes to customers and
+        // route-server clients only. `role` is the peer's role.
+        if a.otc.is_some() && matches!(tp.info.role, Some(Role::PROVIDER | Role::PEER | Role::RS)) {
+            return None;
+        }
+        let mut n = a.clone();
+        if matches!(
+            tp.info.role,
+            Some(Role::CUSTOMER | Role::PEER | Role::RS_CLIENT)
+        ) && n.otc.is_none()
+        {
+            n.otc = Some(self.cfg.local_asn);
+        }
+        if t_ibgp {
+            if !rs {
+                n.local_pref = Some(a.local_pref.unwrap_or(self.cfg.decision.default_local_pref));
+            }
+            if reflect {
+                // RFC 4456 §8.
+                n.originator_id = Some(a.originator_id.unwrap_or(sp.info.router_id));
+                n.cluster_list.insert(0, self.cluster_id());
+            }
+        } else {
+            n.local_pref = None;
+            if !rs {
+                // MED is not passed on to another AS (RFC 4271 §5.1.4);
+                // RR attributes stay inside the AS (RFC 4456 §8).
+                if s != 0 {
+                    n.med = None;
+                }
+                n.originator_id = None;
+                n.cluster_list.clear();
+            }
+        }
+        let self_hop = match (rs, tp.next_hop) {
+            (true, _) | (false, NextHopMode::Unchanged) => false,
+            (false, NextHopMode::SelfAddress) => true,
+            (false, NextHopMode::Auto) => !t_ibgp,
+        };
+        if self_hop || n.next_hop.is_none() {
+            n.next_hop = Some(if v6 {
+                NextHop::V6 {
+                    global: tp.self_v6()?,
+                    link_local: None,
+                }
+            } else {
+                NextHop::V4(tp.self_v4(self.cfg.router_id))
+            });
+        }
+        Some(n)
+    }
+
+    /// The changes after export policy: private-AS removal and our AS
+    /// prepended towards eBGP peers (not route-server clients, RFC 7947
+    /// §2.2.2.1).
+    fn transform2(&self, t: u16, mut a: RouteAttrs) -> RouteAttrs {
+        let tp = &self.peer(t).cfg;
+        if tp.info.is_ibgp() || tp.route_server_client {
+            return a;
+        }
+        if tp.remove_private_as {
+            for s in &mut a.as_path.segments {
+                s.asns.retain(|&x| !is_private_asn(x));
+            }
+            a.as_path.segments.retain(|s| !s.asns.is_empty());
+        }
+        match a.as_path.segments.first_mut() {
+            Some(s) if s.ty == SegmentType::Sequence && s.asns.len() < 255 => {
+                s.asns.insert(0, self.cfg.local_asn)
+            }
+            _ => a.as_path.segments.insert(
+                0,
+                AsSegment {
+                    ty: SegmentType::Sequence,
+                    asns: vec![self.cfg.local_asn],
+                },
+            ),
+        }
+        a
+    }
+
+    /// Brings `t`'s Adj-RIB-Out records for `prefix` to `desired` and
+    /// records the announcements and withdrawals that takes.
+    fn reconcile(
+        &mut self,
+        t: u16,
+        prefix: IpNet,
+        e: &mut Entry,
+        desired: SmallVec<[(u16, u32, AttrId); 1]>,
+        acc: &mut OutAcc,
+    ) {
+        let ap = self.peer(t).cfg.add_path_send != AddPathSend::Single;
+        let nlri = |id: u32| Nlri {
+            prefix,
+            path_id: ap.then_some(id),
+        };
+        let mut old: SmallVec<[OutPath; 2]> = SmallVec::new();
+        e.out.retain(|o| {
+            if o.peer == t {
+                old.push(*o);
+                false
+            } else {
+                true
+            }
+        });
+        let mut new: SmallVec<[OutPath; 2]> = SmallVec::new();
+        let mut fresh: SmallVec<[(u16, u32, AttrId); 1]> = SmallVec::new();
+        for (sp, sid, id) in desired {
+            let m = if ap {
+                old.iter()
+                    .position(|o| o.src_peer == sp && o.src_path_id == sid)
+            } else if old.is_empty() {
+                None
+            } else {
+                Some(0)
+            };
+            match m {
+                Some(k) => {
+                    let mut o = old.remove(k);
+                    if o.attrs == id {
+                        self.attrs.release(id);
+                    } else {
+                        self.attrs.release(o.attrs);
+                        o.attrs = id;
+                        acc.announce(nlri(o.out_path_id), id, &self.attrs);
+                    }
+                    o.src_peer = sp;
+                    o.src_path_id = sid;
+                    new.push(o);
+                }
+                None => fresh.push((sp, sid, id)),
+            }
+        }
+        for (sp, sid, id) in fresh {
+            let mut pid = if ap { 1 } else { 0 };
+            while ap && (new.iter().chain(old.iter()).any(|o| o.out_path_id == pid)) {
+                pid += 1;
+            }
+            new.push(OutPath {
+                src_path_id: sid,
+                out_path_id: pid,
+                attrs: id,
+                peer: t,
+                src_peer: sp,
+            });
+            acc.announce(nlri(pid), id, &self.attrs);
+        }
+        for o in old {
+            self.attrs.release(o.attrs);
+            acc.withdrawn[family_index(&prefix)].push(nlri(o.out_path_id));
+        }
+        e.out.extend(new);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_sizes() {
+        // The memory budget depends on these.
+        assert_eq!(size_of::<Path>(), 16);
+        assert_eq!(size_of::<OutPath>(), 16);
+    }
+
+    #[test]
+    fn private_asns() {
+        assert!(is_private_asn(64512));
+        assert!(is_private_asn(4_200_000_000));
+        assert!(!is_private_asn(65535));
+        assert!(!is_private_asn(3333));
+    }
+}

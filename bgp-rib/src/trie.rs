@@ -1,0 +1,658 @@
+//! A path-compressed binary radix trie keyed by IPv4 or IPv6 prefixes.
+//!
+//! Nodes live in one `Vec` and refer to each other by `u32` index (no
+//! pointers, no `unsafe`); values live in a second `Vec` so that the many
+//! internal (branch) nodes of a routing table cost 20 octets (IPv4) or 32
+//! octets (IPv6) each, whatever the size of the value. Every node stores its
+//! whole prefix, so a lookup compares once per node and skips the bits a
+//! chain of single-child nodes would have tested one by one.
+//!
+//! | operation | cost |
+//! |---|---|
+//! | [`insert`](PrefixTrie::insert), [`remove`](PrefixTrie::remove), [`get`](PrefixTrie::get) | O(depth) ≤ O(address bits) |
+//! | [`longest_match`](PrefixTrie::longest_match) | O(depth) |
+//! | [`iter`](PrefixTrie::iter) | O(n), in prefix order (address, then length) |
+//! | [`more_specifics`](PrefixTrie::more_specifics) | O(depth + answer) |
+//! | [`less_specifics`](PrefixTrie::less_specifics) | O(depth) |
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use ipnet::{Ipv4Net, Ipv6Net};
+
+const NONE: u32 = u32::MAX;
+
+//----------- TriePrefix ------------------------------------------------------
+
+/// A prefix type the trie can key on: its address as an unsigned integer
+/// (most significant bit first) and its length.
+pub trait TriePrefix: Copy + Debug + Eq + Ord + Hash {
+    /// The address as an integer.
+    type Bits: Bits;
+    /// The address bits (host bits need not be clear).
+    fn bits(&self) -> Self::Bits;
+    /// The prefix length.
+    fn bit_len(&self) -> u8;
+    /// The prefix of `bits` (host bits clear) and `len`.
+    fn from_bits(bits: Self::Bits, len: u8) -> Self;
+}
+
+/// Integer operations the trie needs on an address.
+pub trait Bits: Copy + Debug + Default + Eq + Ord + Hash {
+    /// The number of bits (32 or 128).
+    const WIDTH: u8;
+    /// Bit `i`, counted from the most significant; `i < WIDTH`.
+    fn bit(self, i: u8) -> usize;
+    /// The first `len` bits, the rest cleared.
+    fn mask(self, len: u8) -> Self;
+    /// How many leading bits `self` and `other` share.
+    fn common(self, other: Self) -> u8;
+}
+
+macro_rules! bits_impl {
+    ($t:ty, $w:literal) => {
+        impl Bits for $t {
+            const WIDTH: u8 = $w;
+            #[inline]
+            fn bit(self, i: u8) -> usize {
+                ((self >> ($w - 1 - u32::from(i))) & 1) as usize
+            }
+            #[inline]
+            fn mask(self, len: u8) -> Self {
+                if len == 0 {
+                    0
+                } else {
+                    self & (<$t>::MAX << ($w - u32::from(len)))
+                }
+            }
+            #[inline]
+            fn common(self, other: Self) -> u8 {
+                (self ^ other).leading_zeros() as u8
+            }
+        }
+    };
+}
+bits_impl!(u32, 32);
+bits_impl!(u128, 128);
+
+impl TriePrefix for Ipv4Net {
+    type Bits = u32;
+    #[inline]
+    fn bits(&self) -> u32 {
+        u32::from(self.addr())
+    }
+    #[inline]
+    fn bit_len(&self) -> u8 {
+        self.prefix_len()
+    }
+    #[inline]
+    fn from_bits(bits: u32, len: u8) -> Self {
+        // Invariant: the trie only builds lengths it was given, all ≤ 32.
+        Self::new(bits.into(), len).expect("prefix length within 0..=32")
+    }
+}
+
+impl TriePrefix for Ipv6Net {
+    type Bits = u128;
+    #[inline]
+    fn bits(&self) -> u128 {
+        u128::from(self.addr())
+    }
+    #[inline]
+    fn bit_len(&self) -> u8 {
+        self.prefix_len()
+    }
+    #[inline]
+    fn from_bits(bits: u128, len: u8) -> Self {
+        // Invariant: the trie only builds lengths it was given, all ≤ 128.
+        Self::new(bits.into(), len).expect("prefix length within 0..=128")
+    }
+}
+
+//----------- PrefixTrie ------------------------------------------------------
+
+#[derive(Clone, Debug)]
+struct Node<B> {
+    key: B,
+    child: [u32; 2],
+    value: u32,
+    len: u8,
+}
+
+/// A map from prefixes to values, as a path-compressed binary radix trie.
+///
+/// Keys are canonicalised: host bits are cleared on the way in, so
+/// `10.1.2.3/8` and `10.0.0.0/8` are the same key.
+#[derive(Clone, Debug)]
+pub struct PrefixTrie<P: TriePrefix, V> {
+    nodes: Vec<Node<P::Bits>>,
+    free_nodes: Vec<u32>,
+    values: Vec<Option<V>>,
+    free_values: Vec<u32>,
+    len: usize,
+}
+
+impl<P: TriePrefix, V> Default for PrefixTrie<P, V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<P: TriePrefix, V> PrefixTrie<P, V> {
+    /// An empty trie.
+    pub fn new() -> Self {
+        Self {
+            nodes: vec![Node {
+                key: P::Bits::default(),
+                child: [NONE; 2],
+                value: NONE,
+                len: 0,
+            }],
+            free_nodes: Vec::new(),
+            values: Vec::new(),
+            free_values: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Inserts `value` at `prefix`; returns the value it replaced.
+    pub fn insert(&mut self, prefix: P, value: V) -> Option<V> {
+        let slot = self.slot_or_insert(prefix);
+        let old = self.values[slot as usize].replace(value);
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
+    }
+
+    /// The value at `prefix`, inserting `make()` first when there is none.
+    pub fn get_or_insert_with(&mut self, prefix: P, make: impl FnOnce() -> V) -> &mut V {
+        let slot = self.slot_or_insert(prefix) as usize;
+        if self.values[slot].is_none() {
+            self.len += 1;
+        }
+        self.values[slot].get_or_insert_with(make)
+    }
+
+    /// Removes the value at `prefix` and returns it.
+    pub fn remove(&mut self, prefix: P) -> Option<V> {
+        let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
+        // Walk down remembering parent and grandparent.
+        let (mut gp, mut parent, mut cur) = (NONE, NONE, 0u32);
+        loop {
+            let n = &self.nodes[cur as usize];
+            if n.len == len {
+                break;
+            }
+            let c = n.child[key.bit(n.len)];
+            if c == NONE {
+                return None;
+            }
+            let cn = &self.nodes[c as usize];
+            if cn.len > len || key.mask(cn.len) != cn.key {
+                return None;
+            }
+            (gp, parent, cur) = (parent, cur, c);
+        }
+        let slot = self.nodes[cur as usize].value;
+        if slot == NONE {
+            return None;
+        }
+        self.nodes[cur as usize].value = NONE;
+        let old = self.values[slot as usize].take();
+        self.free_values.push(slot);
+        self.len -= 1;
+        if cur != 0 {
+            self.compact(cur, parent);
+            // `cur` may have left `parent` (a branch node) with one child.
+            if parent != 0 {
+                self.compact(parent, gp);
+            }
+        }
+        old
+    }
+
+    /// Removes every value.
+    pub fn clear(&mut self) {
+        *self = Self::new();
+    }
+}
+
+impl<P: TriePrefix, V> PrefixTrie<P, V> {
+    /// The number of prefixes with a value.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the trie holds no value.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The value at exactly `prefix`.
+    pub fn get(&self, prefix: &P) -> Option<&V> {
+        let n = self.find(prefix)?;
+        self.value(self.nodes[n as usize].value)
+    }
+
+    /// The value at exactly `prefix`, mutably.
+    pub fn get_mut(&mut self, prefix: &P) -> Option<&mut V> {
+        let n = self.find(prefix)?;
+        let slot = self.nodes[n as usize].value;
+        if slot == NONE {
+            return None;
+        }
+        self.values[slot as usize].as_mut()
+    }
+
+    /// The longest prefix with a value that covers `prefix` (itself
+    /// included). For an address lookup pass a host prefix (/32, /128).
+    #[inline]
+    pub fn longest_match(&self, prefix: &P) -> Option<(P, &V)> {
+        let (key, len) = (prefix.bits(), prefix.bit_len());
+        let nodes = &self.nodes[..];
+        let mut best = NONE;
+        let mut cur = 0usize;
+        loop {
+            let n = &nodes[cur];
+            if n.value != NONE {
+                best = cur as u32;
+            }
+            if n.len >= len {
+                break;
+            }
+            let c = n.child[key.bit(n.len)];
+            if c == NONE {
+                break;
+            }
+            let cn = &nodes[c as usize];
+            if cn.len > len || key.mask(cn.len) != cn.key {
+                break;
+            }
+            cur = c as usize;
+        }
+        if best == NONE {
+            return None;
+        }
+        let n = &nodes[best as usize];
+        Some((P::from_bits(n.key, n.len), self.value(n.value)?))
+    }
+
+    /// Every prefix with a value that covers `prefix`, itself included,
+    /// shortest first.
+    pub fn less_specifics(&self, prefix: &P) -> Vec<(P, &V)> {
+        let (key, len) = (prefix.bits(), prefix.bit_len());
+        let mut out = Vec::new();
+        let mut cur = 0usize;
+        loop {
+            let n = &self.nodes[cur];
+            if let Some(v) = self.value(n.value) {
+                out.push((P::from_bits(n.key, n.len), v));
+            }
+            if n.len >= len {
+                break;
+            }
+            let c = n.child[key.bit(n.len)];
+            if c == NONE {
+                break;
+            }
+            let cn = &self.nodes[c as usize];
+            if cn.len > len || key.mask(cn.len) != cn.key {
+                break;
+            }
+            cur = c as usize;
+        }
+        out
+    }
+
+    /// Every prefix with a value covered by `prefix`, itself included, in
+    /// prefix order.
+    pub fn more_specifics(&self, prefix: &P) -> Iter<'_, P, V> {
+        let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
+        let mut cur = 0u32;
+        let start = loop {
+            let n = &self.nodes[cur as usize];
+            if n.len >= len {
+                break if n.key.mask(len) == key { cur } else { NONE };
+            }
+            let c = n.child[key.bit(n.len)];
+            if c == NONE {
+                break NONE;
+            }
+            let cn = &self.nodes[c as usize];
+            if key.mask(cn.len.min(len)) != cn.key.mask(cn.len.min(len)) {
+                break NONE;
+            }
+            cur = c;
+        };
+        Iter {
+            trie: self,
+            stack: if start == NONE { vec![] } else { vec![start] },
+        }
+    }
+
+    /// Every prefix with its value, in prefix order (address, then length).
+    pub fn iter(&self) -> Iter<'_, P, V> {
+        Iter {
+            trie: self,
+            stack: vec![0],
+        }
+    }
+
+    /// Calls `f` on every prefix and value, in no particular order (the
+    /// node array's), with mutable access.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(P, &mut V)) {
+        for n in &self.nodes {
+            if n.value != NONE {
+                if let Some(v) = self.values[n.value as usize].as_mut() {
+                    f(P::from_bits(n.key, n.len), v);
+                }
+            }
+        }
+    }
+
+    /// The octets the trie's own arrays have reserved (nodes and value
+    /// slots; not what the values own on the heap).
+    pub fn reserved_bytes(&self) -> usize {
+        self.nodes.capacity() * size_of::<Node<P::Bits>>()
+            + self.values.capacity() * size_of::<Option<V>>()
+            + (self.free_nodes.capacity() + self.free_values.capacity()) * 4
+    }
+
+    // ---- internals
+
+    fn value(&self, slot: u32) -> Option<&V> {
+        if slot == NONE {
+            None
+        } else {
+            self.values[slot as usize].as_ref()
+        }
+    }
+
+    fn find(&self, prefix: &P) -> Option<u32> {
+        let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
+        let mut cur = 0u32;
+        loop {
+            let n = &self.nodes[cur as usize];
+            if n.len == len {
+                return Some(cur);
+            }
+            let c = n.child[key.bit(n.len)];
+            if c == NONE {
+                return None;
+            }
+            let cn = &self.nodes[c as usize];
+            if cn.len > len || key.mask(cn.len) != cn.key {
+                return None;
+            }
+            cur = c;
+        }
+    }
+
+    fn new_node(&mut self, key: P::Bits, len: u8, value: u32) -> u32 {
+        let n = Node {
+            key,
+            child: [NONE; 2],
+            value,
+            len,
+        };
+        if let Some(i) = self.free_nodes.pop() {
+            self.nodes[i as usize] = n;
+            i
+        } else {
+            self.nodes.push(n);
+            (self.nodes.len() - 1) as u32
+        }
+    }
+
+    fn new_slot(&mut self) -> u32 {
+        if let Some(i) = self.free_values.pop() {
+            i
+        } else {
+            self.values.push(None);
+            (self.values.len() - 1) as u32
+        }
+    }
+
+    /// The value slot of `prefix`, creating nodes as needed.
+    fn slot_or_insert(&mut self, prefix: P) -> u32 {
+        let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
+        let mut cur = 0u32;
+        loop {
+            let n = &self.nodes[cur as usize];
+            if n.len == len {
+                if n.value == NONE {
+                    let s = self.new_slot();
+                    self.nodes[cur as usize].value = s;
+                }
+                return self.nodes[cur as usize].value;
+            }
+            let b = key.bit(n.len);
+            let c = n.child[b];
+            if c == NONE {
+                let s = self.new_slot();
+                let leaf = self.new_node(key, len, s);
+                self.nodes[cur as usize].child[b] = leaf;
+                return s;
+            }
+            let cn = &self.nodes[c as usize];
+            let common = key.common(cn.key).min(len).min(cn.len);
+            if common == cn.len {
+                cur = c;
+                continue;
+            }
+            let ckey = cn.key;
+            let s = self.new_slot();
+            if common == len {
+                // The new prefix sits between `cur` and its child.
+                let mid = self.new_node(key, len, s);
+                self.nodes[mid as usize].child[ckey.bit(len)] = c;
+                self.nodes[cur as usize].child[b] = mid;
+            } else {
+                // A branch node where the two part.
+                let branch = self.new_node(key.mask(common), common, NONE);
+                let leaf = self.new_node(key, len, s);
+                self.nodes[branch as usize].child[key.bit(common)] = leaf;
+                self.nodes[branch as usize].child[ckey.bit(common)] = c;
+                self.nodes[cur as usize].child[b] = branch;
+            }
+            return s;
+        }
+    }
+
+    /// Removes valueless node `n` (child of `parent`) when it has fewer
+    /// than two children, lifting its only child into its place.
+    fn compact(&mut self, n: u32, parent: u32) {
+        let node = &self.nodes[n as usize];
+        if node.value != NONE || (node.child[0] != NONE && node.child[1] != NONE) {
+            return;
+        }
+        let only = if node.child[0] != NONE {
+            node.child[0]
+        } else {
+            node.child[1]
+        };
+        let p = &mut self.nodes[parent as usize];
+        let side = if p.child[0] == n { 0 } else { 1 };
+        p.child[side] = only;
+        self.nodes[n as usize].child = [NONE; 2];
+        self.free_nodes.push(n);
+    }
+}
+
+/// An iterator over prefixes and values in prefix order.
+#[derive(Debug)]
+pub struct Iter<'a, P: TriePrefix, V> {
+    trie: &'a PrefixTrie<P, V>,
+    stack: Vec<u32>,
+}
+
+impl<'a, P: TriePrefix, V> Iterator for Iter<'a, P, V> {
+    type Item = (P, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while let Some(i) = self.stack.pop() {
+            let n = &self.trie.nodes[i as usize];
+            for c in [n.child[1], n.child[0]] {
+                if c != NONE {
+                    self.stack.push(c);
+                }
+            }
+            if let Some(v) = self.trie.value(n.value) {
+                return Some((P::from_bits(n.key, n.len), v));
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn v4(s: &str) -> Ipv4Net {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn basic_operations() {
+        let mut t = PrefixTrie::<Ipv4Net, u32>::new();
+        assert_eq!(t.insert(v4("10.0.0.0/8"), 1), None);
+        assert_eq!(t.insert(v4("10.1.0.0/16"), 2), None);
+        assert_eq!(t.insert(v4("10.1.2.0/24"), 3), None);
+        assert_eq!(t.insert(v4("10.128.0.0/9"), 4), None);
+        assert_eq!(t.insert(v4("0.0.0.0/0"), 0), None);
+        assert_eq!(t.insert(v4("10.1.0.0/16"), 22), Some(2));
+        assert_eq!(t.len(), 5);
+        assert_eq!(t.get(&v4("10.1.0.0/16")), Some(&22));
+        assert_eq!(t.get(&v4("10.1.0.0/17")), None);
+        assert_eq!(
+            t.longest_match(&v4("10.1.2.3/32")).map(|(p, v)| (p, *v)),
+            Some((v4("10.1.2.0/24"), 3))
+        );
+        assert_eq!(
+            t.longest_match(&v4("10.200.0.1/32")).map(|(p, v)| (p, *v)),
+            Some((v4("10.128.0.0/9"), 4))
+        );
+        assert_eq!(
+            t.longest_match(&v4("11.0.0.1/32")).map(|(p, v)| (p, *v)),
+            Some((v4("0.0.0.0/0"), 0))
+        );
+        let less: Vec<_> = t
+            .less_specifics(&v4("10.1.2.0/24"))
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(
+            less,
+            [
+                v4("0.0.0.0/0"),
+                v4("10.0.0.0/8"),
+                v4("10.1.0.0/16"),
+                v4("10.1.2.0/24")
+            ]
+        );
+        let more: Vec<_> = t
+            .more_specifics(&v4("10.0.0.0/8"))
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(
+            more,
+            [
+                v4("10.0.0.0/8"),
+                v4("10.1.0.0/16"),
+                v4("10.1.2.0/24"),
+                v4("10.128.0.0/9")
+            ]
+        );
+        assert_eq!(t.remove(v4("10.1.0.0/16")), Some(22));
+        assert_eq!(t.remove(v4("10.1.0.0/16")), None);
+        assert_eq!(t.get(&v4("10.1.2.0/24")), Some(&3));
+        assert_eq!(t.remove(v4("0.0.0.0/0")), Some(0));
+        assert!(t.longest_match(&v4("11.0.0.1/32")).is_none());
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u32, u8, u16),
+        Remove(u32, u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Few distinct high bits so that prefixes nest and collide.
+        let addr = (0u32..16, any::<u32>()).prop_map(|(hi, lo)| (hi << 28) | (lo & 0x00ff_00ff));
+        prop_oneof![
+            (addr.clone(), 0u8..=32, any::<u16>()).prop_map(|(a, l, v)| Op::Insert(a, l, v)),
+            (addr, 0u8..=32).prop_map(|(a, l)| Op::Remove(a, l)),
+        ]
+    }
+
+    fn net(a: u32, l: u8) -> Ipv4Net {
+        Ipv4Net::new(a.into(), l).unwrap().trunc()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Every operation agrees with a `BTreeMap` and a linear scan.
+        #[test]
+        fn agrees_with_btreemap(ops in proptest::collection::vec(op(), 1..200), probes in proptest::collection::vec((any::<u32>(), 0u8..=32), 20)) {
+            let mut t = PrefixTrie::<Ipv4Net, u16>::new();
+            let mut m = BTreeMap::<Ipv4Net, u16>::new();
+            for o in ops {
+                match o {
+                    Op::Insert(a, l, v) => prop_assert_eq!(t.insert(net(a, l), v), m.insert(net(a, l), v)),
+                    Op::Remove(a, l) => prop_assert_eq!(t.remove(net(a, l)), m.remove(&net(a, l))),
+                }
+                prop_assert_eq!(t.len(), m.len());
+            }
+            let all: Vec<_> = t.iter().map(|(p, v)| (p, *v)).collect();
+            let want: Vec<_> = m.iter().map(|(p, v)| (*p, *v)).collect();
+            prop_assert_eq!(all, want);
+            let keys: Vec<Ipv4Net> = m.keys().copied().collect();
+            for (a, l) in probes.into_iter().map(|(a, l)| (a & 0xf0ff_00ff, l)).chain(keys.iter().map(|p| (u32::from(p.addr()), p.prefix_len()))) {
+                let q = net(a, l);
+                prop_assert_eq!(t.get(&q), m.get(&q));
+                let covering: Vec<_> = m.iter().filter(|(p, _)| p.contains(&q)).map(|(p, v)| (*p, *v)).collect();
+                prop_assert_eq!(t.longest_match(&q).map(|(p, v)| (p, *v)), covering.last().copied());
+                prop_assert_eq!(t.less_specifics(&q).into_iter().map(|(p, v)| (p, *v)).collect::<Vec<_>>(), covering);
+                let covered: Vec<_> = m.iter().filter(|(p, _)| q.contains(*p)).map(|(p, v)| (*p, *v)).collect();
+                prop_assert_eq!(t.more_specifics(&q).map(|(p, v)| (p, *v)).collect::<Vec<_>>(), covered);
+            }
+        }
+    }
+
+    #[test]
+    fn ipv6_and_node_reuse() {
+        let mut t = PrefixTrie::<Ipv6Net, u8>::new();
+        let ps: Vec<Ipv6Net> = [
+            "::/0",
+            "2001:db8::/32",
+            "2001:db8:1::/48",
+            "2001:db8:8000::/33",
+            "::1/128",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        for round in 0..3 {
+            for (i, p) in ps.iter().enumerate() {
+                t.insert(*p, i as u8);
+            }
+            let got: Vec<_> = t.iter().map(|(p, _)| p).collect();
+            let mut want = ps.clone();
+            want.sort();
+            assert_eq!(got, want, "round {round}");
+            for p in &ps {
+                assert!(t.remove(*p).is_some());
+            }
+            assert!(t.is_empty());
+            assert_eq!(t.iter().count(), 0);
+        }
+        // Nodes freed by removals are reused rather than growing the array.
+        assert!(t.nodes.len() <= 2 * ps.len() + 1);
+    }
+}
