@@ -592,7 +592,6 @@ impl Session {
 
     /// ManualStart / AutomaticStart from Idle.
     fn begin(&mut self, now: Instant) {
-        self.transmit.clear();
         if self.config.passive {
             self.set_state(State::Active { conn: None });
         } else {
