@@ -1,9 +1,107 @@
 //! `bgp-policy`: prefix-lists, AS-path and community lists and route-maps,
-//! evaluated as FRR evaluates them, with a parser for FRR's text syntax.
+//! evaluated as FRR evaluates them, with a parser and printer for FRR's text
+//! syntax.
 //!
-//! This crate is a placeholder until its issue is worked on; the attribute
-//! types it will match and set are in [`bgp_wire`].
+//! This crate is sans-IO: it reads no clock, opens no socket and starts no
+//! thread. It takes routes as [`bgp_rib::policy::PolicyRoute`]s and answers
+//! with [`bgp_rib::policy::Verdict`]s, so a RIB can call it through the
+//! [`Policy`](bgp_rib::policy::Policy) trait.
+//!
+//! - [`Config`]: the statements — [`PrefixList`], [`AsPathList`],
+//!   community lists ([`CommunityList`]), [`RouteMap`] — parsed from FRR's
+//!   `show running-config` text ([`Config::parse`], or
+//!   [`Config::parse_full`] inside a whole FRR configuration) and printed
+//!   back the same way (`Display`).
+//! - [`Policies`]: a compiled `Config`. [`Policies::route_map`] and
+//!   [`Policies::prefix_list`] give [`Policy`](bgp_rib::policy::Policy)
+//!   handles; [`RouteMapPolicy::evaluate_traced`] also reports which entries
+//!   matched; [`Evaluator`] remembers answers per attribute set for full
+//!   tables.
+//!
+//! The semantics are FRR's ([FRR: Filtering], [FRR: Route Maps], [FRR: BGP]);
+//! `examples/policy-check` and its test compare them with FRR's bgpd route
+//! by route.
+//!
+//! ```
+//! use std::net::{IpAddr, Ipv4Addr};
+//! use bgp_policy::Policies;
+//! use bgp_policy::bgp_rib::policy::{Direction, PeerInfo, Policy, PolicyRoute, Source, Verdict};
+//! use bgp_policy::bgp_wire::RouteAttrs;
+//! use bgp_policy::bgp_wire::attr::AsPathBuf;
+//!
+//! let policies = Policies::parse(
+//!     "ip prefix-list hostroutes seq 5 permit 0.0.0.0/0 ge 32\n\
+//!      route-map IN permit 10\n match ip address prefix-list hostroutes\n set local-preference 200\n",
+//! )?;
+//! let peer = PeerInfo {
+//!     address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+//!     local_address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
+//!     asn: 65001,
+//!     local_asn: 65000,
+//!     router_id: Ipv4Addr::new(192, 0, 2, 1),
+//!     role: None,
+//! };
+//! let attrs = RouteAttrs { as_path: AsPathBuf::sequence([65001]), ..RouteAttrs::default() };
+//! let route = |prefix: &str| PolicyRoute {
+//!     prefix: prefix.parse().unwrap(),
+//!     path_id: None,
+//!     attrs: &attrs,
+//!     weight: 0,
+//!     source: Source::Bgp,
+//!     direction: Direction::Import,
+//!     peer: &peer,
+//! };
+//! let map = policies.route_map("IN");
+//! assert_eq!(map.evaluate(&route("198.51.100.0/24")), Verdict::Deny);
+//! let Verdict::Modified(m) = map.evaluate(&route("198.51.100.7/32")) else { panic!() };
+//! assert_eq!(m.attrs.local_pref, Some(200));
+//! # Ok::<(), bgp_policy::ParseError>(())
+//! ```
+//!
+//! [FRR: Filtering]: https://docs.frrouting.org/en/latest/filter.html
+//! [FRR: Route Maps]: https://docs.frrouting.org/en/latest/routemap.html
+//! [FRR: BGP]: https://docs.frrouting.org/en/latest/bgp.html
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+use std::fmt;
+
+pub use bgp_rib;
 pub use bgp_wire;
+
+pub mod as_path_list;
+pub mod community_list;
+mod config;
+mod eval;
+mod parse;
+pub mod prefix_list;
+pub mod route_map;
+
+pub use as_path_list::{AsPathEntry, AsPathList, FrrRegex};
+pub use community_list::{
+    CommunityList, CommunityListEntry, CommunityMatcher, ExtCommunityList, LargeCommunityList,
+    ListStyle, StdCommunityList,
+};
+pub use config::{Config, OtherLine};
+pub use eval::{Answer, Evaluator, Hit, Outcome, Policies, PrefixListPolicy, RouteMapPolicy};
+pub use parse::{ParseError, parse_community, parse_large_community};
+pub use prefix_list::{AddrFamily, PrefixList, PrefixListEntry, PrefixListError, PrefixMatch};
+pub use route_map::{ExitPolicy, Match, RouteMap, RouteMapEntry, Set, SetValue};
+
+/// `permit` or `deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// `permit`.
+    Permit,
+    /// `deny`.
+    Deny,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Permit => "permit",
+            Self::Deny => "deny",
+        })
+    }
+}

@@ -1,0 +1,1004 @@
+//! Evaluation: [`Policies`] (a compiled [`Config`]), the [`Policy`] handles
+//! a RIB calls, and [`Evaluator`], which remembers answers per attribute set.
+//!
+//! The route-map procedure is FRR's `route_map_apply_ext`
+//! ([FRR: Route Maps]): entries in order; a `deny` entry that matches denies;
+//! a `permit` entry that matches applies its sets, then its `call` (a called
+//! map that denies denies the route; a called map that does not exist is
+//! skipped), then its exit policy; a route no entry matches is denied, and a
+//! route permitted by an entry with `on-match next` stays permitted when no
+//! later entry matches. Calls nest at most 10 deep; deeper is a deny. A
+//! route-map that does not exist denies, and so does a match on a list that
+//! does not exist.
+//!
+//! [FRR: Route Maps]: https://docs.frrouting.org/en/latest/routemap.html
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
+
+use bgp_rib::policy::{Direction, Modified, PeerInfo, Policy, PolicyRoute, Source, Verdict};
+use bgp_wire::RouteAttrs;
+use bgp_wire::attr::{AsSegment, NextHop, Origin, SegmentType};
+use bgp_wire::codepoint::Role;
+use ipnet::IpNet;
+
+use crate::Action;
+use crate::config::Config;
+use crate::parse::ParseError;
+use crate::prefix_list::AddrFamily;
+use crate::route_map::{ExitPolicy, Match, Set};
+
+/// FRR's `RMAP_RECURSION_LIMIT`.
+const CALL_DEPTH: u8 = 10;
+
+//----------- Policies ------------------------------------------------------------
+
+/// A [`Config`] compiled for evaluation: names resolved to indices, prefix
+/// trie built. Cheap to share (`&Policies` is all the handles need).
+#[derive(Clone, Debug)]
+pub struct Policies {
+    config: Config,
+    maps: Vec<CMap>,
+}
+
+#[derive(Clone, Debug)]
+struct CMap {
+    entries: Vec<CEntry>,
+    /// Prefix-lists this map and the maps it calls match the route's prefix
+    /// against (for [`Evaluator`]).
+    prefix_lists: Vec<u32>,
+}
+
+#[derive(Clone, Debug)]
+struct CEntry {
+    seq: u32,
+    action: Action,
+    matches: Vec<CMatch>,
+    sets: Vec<CSet>,
+    /// `Some(None)`: a call to a route-map that does not exist.
+    call: Option<Option<u32>>,
+    exit: ExitPolicy,
+}
+
+#[derive(Clone, Debug)]
+enum CMatch {
+    Prefix(Option<u32>),
+    NextHop(Option<u32>),
+    AsPath(Option<u32>),
+    Community(Option<u32>, bool),
+    Large(Option<u32>, bool),
+    Ext(Option<u32>),
+    LocalPref(u32),
+    Metric(u32),
+    Origin(Origin),
+    Peer(IpAddr),
+    PeerLocal,
+    Source(Source),
+    Role(Role),
+    Otc,
+}
+
+#[derive(Clone, Debug)]
+enum CSet {
+    Plain(Set),
+    CommDelete(Option<u32>),
+    LargeDelete(Option<u32>),
+}
+
+impl Policies {
+    /// Compiles `config`.
+    pub fn new(config: Config) -> Self {
+        for l in config.prefix_lists() {
+            l.compile();
+        }
+        let find =
+            |names: Vec<&str>, name: &str| names.iter().position(|n| *n == name).map(|i| i as u32);
+        let map_names: Vec<&str> = config.route_maps().iter().map(|m| m.name()).collect();
+        let pl = |af: &AddrFamily, n: &str| {
+            config
+                .prefix_lists()
+                .iter()
+                .position(|l| l.family() == *af && l.name() == n)
+                .map(|i| i as u32)
+        };
+        let mut maps: Vec<CMap> = config
+            .route_maps()
+            .iter()
+            .map(|m| CMap {
+                prefix_lists: Vec::new(),
+                entries: m
+                    .entries()
+                    .iter()
+                    .map(|e| CEntry {
+                        seq: e.seq,
+                        action: e.action,
+                        matches: e
+                            .matches
+                            .iter()
+                            .map(|m| match m {
+                                Match::PrefixList(af, n) => CMatch::Prefix(pl(af, n)),
+                                Match::NextHopPrefixList(af, n) => CMatch::NextHop(pl(af, n)),
+                                Match::AsPath(n) => CMatch::AsPath(find(
+                                    config.as_path_lists().iter().map(|l| l.name()).collect(),
+                                    n,
+                                )),
+                                Match::Community { list, exact } => CMatch::Community(
+                                    find(
+                                        config.community_lists().iter().map(|l| l.name()).collect(),
+                                        list,
+                                    ),
+                                    *exact,
+                                ),
+                                Match::LargeCommunity { list, exact } => CMatch::Large(
+                                    find(
+                                        config
+                                            .large_community_lists()
+                                            .iter()
+                                            .map(|l| l.name())
+                                            .collect(),
+                                        list,
+                                    ),
+                                    *exact,
+                                ),
+                                Match::ExtCommunity(n) => CMatch::Ext(find(
+                                    config
+                                        .ext_community_lists()
+                                        .iter()
+                                        .map(|l| l.name())
+                                        .collect(),
+                                    n,
+                                )),
+                                Match::LocalPref(v) => CMatch::LocalPref(*v),
+                                Match::Metric(v) => CMatch::Metric(*v),
+                                Match::Origin(o) => CMatch::Origin(*o),
+                                Match::Peer(a) => CMatch::Peer(*a),
+                                Match::PeerLocal => CMatch::PeerLocal,
+                                Match::SourceProtocol(s) => CMatch::Source(*s),
+                                Match::PeerRole(r) => CMatch::Role(*r),
+                                Match::Otc => CMatch::Otc,
+                            })
+                            .collect(),
+                        sets: e
+                            .sets
+                            .iter()
+                            .map(|s| match s {
+                                Set::CommListDelete(n) => CSet::CommDelete(find(
+                                    config.community_lists().iter().map(|l| l.name()).collect(),
+                                    n,
+                                )),
+                                Set::LargeCommListDelete(n) => CSet::LargeDelete(find(
+                                    config
+                                        .large_community_lists()
+                                        .iter()
+                                        .map(|l| l.name())
+                                        .collect(),
+                                    n,
+                                )),
+                                other => CSet::Plain(other.clone()),
+                            })
+                            .collect(),
+                        call: e.call.as_ref().map(|n| find(map_names.clone(), n)),
+                        exit: e.exit,
+                    })
+                    .collect(),
+            })
+            .collect();
+        // The prefix-lists each map can reach, through calls too.
+        for m in 0..maps.len() {
+            let mut seen = vec![false; maps.len()];
+            let mut todo = vec![m];
+            let mut lists = Vec::new();
+            while let Some(x) = todo.pop() {
+                if std::mem::replace(&mut seen[x], true) {
+                    continue;
+                }
+                for e in &maps[x].entries {
+                    for c in &e.matches {
+                        if let CMatch::Prefix(Some(p)) = c {
+                            if !lists.contains(p) {
+                                lists.push(*p);
+                            }
+                        }
+                    }
+                    if let Some(Some(t)) = e.call {
+                        todo.push(t as usize);
+                    }
+                }
+            }
+            maps[m].prefix_lists = lists;
+        }
+        Self { config, maps }
+    }
+
+    /// Parses policy statements ([`Config::parse`]) and compiles them.
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
+        Config::parse(text).map(Self::new)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The route-map `name` as a policy. A route-map that does not exist
+    /// denies every route, as in FRR.
+    pub fn route_map(&self, name: &str) -> RouteMapPolicy<'_> {
+        RouteMapPolicy {
+            policies: self,
+            map: self
+                .config
+                .route_maps()
+                .iter()
+                .position(|m| m.name() == name)
+                .map(|i| i as u32),
+        }
+    }
+
+    /// The prefix-list `name` of `family` as a policy (FRR's `neighbor X
+    /// prefix-list NAME in|out`): routes it permits pass unchanged, others
+    /// are denied, and so is every route when the list does not exist.
+    pub fn prefix_list(&self, family: AddrFamily, name: &str) -> PrefixListPolicy<'_> {
+        PrefixListPolicy {
+            list: self.config.prefix_list(family, name),
+        }
+    }
+
+    fn map_name(&self, m: u32) -> &str {
+        self.config.route_maps()[m as usize].name()
+    }
+}
+
+//----------- Outcome -------------------------------------------------------------
+
+/// One entry that matched during an evaluation, for debugging.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit<'p> {
+    /// The route-map (the evaluated one, or one it called).
+    pub route_map: &'p str,
+    /// The entry's sequence number.
+    pub seq: u32,
+    /// The entry's action.
+    pub action: Action,
+}
+
+/// The full result of evaluating a route-map on a route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome<'p> {
+    /// Whether the route is permitted.
+    pub permit: bool,
+    /// The new attributes, when permitted and a `set` changed them.
+    pub attrs: Option<RouteAttrs>,
+    /// The weight given by `set weight`, when permitted and one applied.
+    pub weight: Option<u32>,
+    /// Whether `set ip next-hop unchanged` applied: on export, the next hop
+    /// is to be sent as it is (the trait's [`Verdict`] cannot say this).
+    pub next_hop_unchanged: bool,
+    /// The entries that matched, in order.
+    pub hits: Vec<Hit<'p>>,
+}
+
+impl Outcome<'_> {
+    /// The answer in the RIB's terms.
+    pub fn verdict(&self, route: &PolicyRoute<'_>) -> Verdict {
+        verdict(self.permit, self.attrs.as_ref(), self.weight, route)
+    }
+}
+
+fn verdict(
+    permit: bool,
+    attrs: Option<&RouteAttrs>,
+    weight: Option<u32>,
+    route: &PolicyRoute<'_>,
+) -> Verdict {
+    if !permit {
+        return Verdict::Deny;
+    }
+    let weight_changed = weight.is_some_and(|w| w != route.weight);
+    if attrs.is_none() && !weight_changed {
+        return Verdict::Permit;
+    }
+    Verdict::Modified(Box::new(Modified {
+        attrs: attrs.cloned().unwrap_or_else(|| route.attrs.clone()),
+        weight: weight.unwrap_or(route.weight),
+    }))
+}
+
+//----------- RouteMapPolicy --------------------------------------------------------
+
+/// A route-map of a [`Policies`], as a [`Policy`].
+#[derive(Clone, Copy, Debug)]
+pub struct RouteMapPolicy<'p> {
+    policies: &'p Policies,
+    map: Option<u32>,
+}
+
+impl<'p> RouteMapPolicy<'p> {
+    /// Whether the route-map exists (if not, it denies everything).
+    pub const fn exists(&self) -> bool {
+        self.map.is_some()
+    }
+
+    /// Evaluates the route-map, reporting which entries matched.
+    pub fn evaluate_traced(&self, route: &PolicyRoute<'_>) -> Outcome<'p> {
+        let mut hits = Vec::new();
+        let (permit, work) = self.run(route, &mut Live, Some(&mut hits));
+        Outcome {
+            permit,
+            attrs: if permit { work.attrs } else { None },
+            weight: if permit { work.weight } else { None },
+            next_hop_unchanged: permit && work.nh_unchanged,
+            hits,
+        }
+    }
+
+    /// An [`Evaluator`] for this route-map: the same answers, remembered per
+    /// attribute set.
+    pub fn evaluator(&self) -> Evaluator<'p> {
+        Evaluator::new(*self)
+    }
+
+    fn run<'r, O: Oracle>(
+        &self,
+        route: &'r PolicyRoute<'r>,
+        oracle: &mut O,
+        hits: Option<&mut Vec<Hit<'p>>>,
+    ) -> (bool, Work<'r>) {
+        let mut work = Work {
+            attrs: None,
+            orig: route.attrs,
+            weight: None,
+            nh_unchanged: false,
+            path_text: None,
+            comm_text: None,
+            large_text: None,
+            ext_text: None,
+        };
+        let mut hits = hits;
+        let permit = match self.map {
+            None => false,
+            Some(m) => Eval {
+                p: self.policies,
+                route,
+            }
+            .run_map(m, oracle, &mut work, 0, &mut hits),
+        };
+        // Sets that cancel out (`+5` then `-5`) leave the route unchanged.
+        if work.attrs.as_ref() == Some(route.attrs) {
+            work.attrs = None;
+        }
+        (permit, work)
+    }
+}
+
+impl Policy for RouteMapPolicy<'_> {
+    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
+        let (permit, work) = self.run(route, &mut Live, None);
+        verdict(permit, work.attrs.as_ref(), work.weight, route)
+    }
+}
+
+/// A prefix-list of a [`Policies`], as a [`Policy`].
+#[derive(Clone, Copy, Debug)]
+pub struct PrefixListPolicy<'p> {
+    list: Option<&'p crate::prefix_list::PrefixList>,
+}
+
+impl Policy for PrefixListPolicy<'_> {
+    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
+        if self.list.is_some_and(|l| l.permits(&route.prefix)) {
+            Verdict::Permit
+        } else {
+            Verdict::Deny
+        }
+    }
+}
+
+//----------- The procedure -----------------------------------------------------------
+
+/// Answers "does the route's prefix pass prefix-list N".
+trait Oracle {
+    fn prefix(&mut self, p: &Policies, list: u32, prefix: &IpNet) -> bool;
+}
+
+struct Live;
+
+impl Oracle for Live {
+    fn prefix(&mut self, p: &Policies, list: u32, prefix: &IpNet) -> bool {
+        p.config.prefix_lists()[list as usize].permits(prefix)
+    }
+}
+
+/// The route being rewritten: attributes are copied on the first change.
+struct Work<'r> {
+    attrs: Option<RouteAttrs>,
+    orig: &'r RouteAttrs,
+    weight: Option<u32>,
+    nh_unchanged: bool,
+    path_text: Option<String>,
+    comm_text: Option<String>,
+    large_text: Option<String>,
+    ext_text: Option<String>,
+}
+
+impl Work<'_> {
+    fn attrs(&self) -> &RouteAttrs {
+        self.attrs.as_ref().unwrap_or(self.orig)
+    }
+    fn attrs_mut(&mut self) -> &mut RouteAttrs {
+        self.attrs.get_or_insert_with(|| self.orig.clone())
+    }
+}
+
+struct Eval<'p, 'a, 'r> {
+    p: &'p Policies,
+    route: &'a PolicyRoute<'r>,
+}
+
+impl<'p> Eval<'p, '_, '_> {
+    fn run_map<O: Oracle>(
+        &self,
+        m: u32,
+        oracle: &mut O,
+        w: &mut Work<'_>,
+        depth: u8,
+        hits: &mut Option<&mut Vec<Hit<'p>>>,
+    ) -> bool {
+        if depth > CALL_DEPTH {
+            return false;
+        }
+        let entries = &self.p.maps[m as usize].entries;
+        let mut permit = false;
+        let mut i = 0;
+        while i < entries.len() {
+            let e = &entries[i];
+            if !e.matches.iter().all(|c| self.matches(c, oracle, w)) {
+                i += 1;
+                continue;
+            }
+            if let Some(h) = hits.as_deref_mut() {
+                h.push(Hit {
+                    route_map: self.p.map_name(m),
+                    seq: e.seq,
+                    action: e.action,
+                });
+            }
+            if e.action == Action::Deny {
+                return false;
+            }
+            permit = true;
+            for s in &e.sets {
+                self.apply(s, w);
+            }
+            if let Some(Some(target)) = e.call {
+                if !self.run_map(target, oracle, w, depth + 1, hits) {
+                    return false;
+                }
+            }
+            match e.exit {
+                ExitPolicy::Exit => return true,
+                ExitPolicy::Next => i += 1,
+                ExitPolicy::Goto(n) => match entries[i + 1..].iter().position(|x| x.seq >= n) {
+                    Some(j) => i += 1 + j,
+                    None => return true,
+                },
+            }
+        }
+        permit
+    }
+
+    fn matches<O: Oracle>(&self, c: &CMatch, oracle: &mut O, w: &mut Work<'_>) -> bool {
+        let cfg = &self.p.config;
+        match *c {
+            CMatch::Prefix(l) => l.is_some_and(|l| oracle.prefix(self.p, l, &self.route.prefix)),
+            CMatch::NextHop(l) => {
+                let Some(l) = l else { return false };
+                let host = match w.attrs().next_hop {
+                    Some(NextHop::V4(a)) => IpNet::from(IpAddr::V4(a)),
+                    Some(NextHop::V6 { global, .. }) => IpNet::from(IpAddr::V6(global)),
+                    _ => return false,
+                };
+                cfg.prefix_lists()[l as usize].permits(&host)
+            }
+            CMatch::AsPath(l) => {
+                let Some(l) = l else { return false };
+                if w.path_text.is_none() {
+                    w.path_text = Some(w.attrs().as_path.to_string());
+                }
+                cfg.as_path_lists()[l as usize].permits(w.path_text.as_deref().unwrap_or(""))
+            }
+            CMatch::Community(l, exact) => {
+                let Some(l) = l else { return false };
+                let a = w.attrs.as_ref().unwrap_or(w.orig);
+                cfg.community_lists()[l as usize].permits(&a.communities, exact, &mut w.comm_text)
+            }
+            CMatch::Large(l, exact) => {
+                let Some(l) = l else { return false };
+                let a = w.attrs.as_ref().unwrap_or(w.orig);
+                cfg.large_community_lists()[l as usize].permits(
+                    &a.large_communities,
+                    exact,
+                    &mut w.large_text,
+                )
+            }
+            CMatch::Ext(l) => {
+                let Some(l) = l else { return false };
+                let a = w.attrs.as_ref().unwrap_or(w.orig);
+                cfg.ext_community_lists()[l as usize].permits(
+                    &a.ext_communities,
+                    false,
+                    &mut w.ext_text,
+                )
+            }
+            CMatch::LocalPref(v) => w.attrs().local_pref.unwrap_or(0) == v,
+            CMatch::Metric(v) => w.attrs().med.unwrap_or(0) == v,
+            CMatch::Origin(o) => w.attrs().origin == o,
+            CMatch::Peer(a) => self.route.source == Source::Bgp && self.route.peer.address == a,
+            CMatch::PeerLocal => self.route.source != Source::Bgp,
+            CMatch::Source(s) => {
+                let r = match self.route.source {
+                    Source::Aggregate => Source::Bgp,
+                    x => x,
+                };
+                r == s
+            }
+            CMatch::Role(r) => self.route.peer.role == Some(r),
+            CMatch::Otc => w.attrs().otc.is_some(),
+        }
+    }
+
+    fn apply(&self, s: &CSet, w: &mut Work<'_>) {
+        let cfg = &self.p.config;
+        let set = match s {
+            CSet::CommDelete(l) => {
+                if let Some(l) = l {
+                    if let Some(mut keep) =
+                        cfg.community_lists()[*l as usize].delete_from(&w.attrs().communities)
+                    {
+                        keep.sort_unstable();
+                        keep.dedup();
+                        w.attrs_mut().communities = keep;
+                        w.comm_text = None;
+                    }
+                }
+                return;
+            }
+            CSet::LargeDelete(l) => {
+                if let Some(l) = l {
+                    if let Some(mut keep) = cfg.large_community_lists()[*l as usize]
+                        .delete_from(&w.attrs().large_communities)
+                    {
+                        keep.sort_unstable();
+                        keep.dedup();
+                        w.attrs_mut().large_communities = keep;
+                        w.large_text = None;
+                    }
+                }
+                return;
+            }
+            CSet::Plain(s) => s,
+        };
+        let v4 = matches!(self.route.prefix, IpNet::V4(_));
+        let export = self.route.direction == Direction::Export;
+        match set {
+            Set::LocalPref(v) => {
+                let cur = w.attrs().local_pref;
+                let new = v.apply(cur.unwrap_or(0));
+                if cur != Some(new) {
+                    w.attrs_mut().local_pref = Some(new);
+                }
+            }
+            Set::Metric(v) => {
+                let cur = w.attrs().med;
+                let new = v.apply(cur.unwrap_or(0));
+                if cur != Some(new) {
+                    w.attrs_mut().med = Some(new);
+                }
+            }
+            Set::Weight(v) => w.weight = Some(*v),
+            Set::Origin(o) => {
+                if w.attrs().origin != *o {
+                    w.attrs_mut().origin = *o;
+                }
+            }
+            Set::AsPathPrepend(asns) => {
+                prepend(&mut w.attrs_mut().as_path.segments, asns);
+                w.path_text = None;
+            }
+            Set::AsPathPrependLastAs(n) => {
+                let first = w.attrs().as_path.segments.first();
+                if let Some(seg) = first.filter(|s| s.ty == SegmentType::Sequence) {
+                    if let Some(&asn) = seg.asns.first() {
+                        let asns = vec![asn; usize::from(*n)];
+                        prepend(&mut w.attrs_mut().as_path.segments, &asns);
+                        w.path_text = None;
+                    }
+                }
+            }
+            Set::AsPathExclude(asns) => {
+                let hit = w
+                    .attrs()
+                    .as_path
+                    .segments
+                    .iter()
+                    .any(|s| s.asns.iter().any(|a| asns.contains(a)));
+                if hit {
+                    let segs = &mut w.attrs_mut().as_path.segments;
+                    for s in segs.iter_mut() {
+                        s.asns.retain(|a| !asns.contains(a));
+                    }
+                    segs.retain(|s| !s.asns.is_empty());
+                    w.path_text = None;
+                }
+            }
+            Set::Community { values, additive } => {
+                let mut new = if *additive {
+                    let mut n = w.attrs().communities.clone();
+                    n.extend_from_slice(values);
+                    n
+                } else {
+                    values.clone()
+                };
+                new.sort_unstable();
+                new.dedup();
+                if new != w.attrs().communities {
+                    w.attrs_mut().communities = new;
+                    w.comm_text = None;
+                }
+            }
+            Set::CommunityNone => {
+                if !w.attrs().communities.is_empty() {
+                    w.attrs_mut().communities.clear();
+                    w.comm_text = None;
+                }
+            }
+            Set::LargeCommunity { values, additive } => {
+                let mut new = if *additive {
+                    let mut n = w.attrs().large_communities.clone();
+                    n.extend_from_slice(values);
+                    n
+                } else {
+                    values.clone()
+                };
+                new.sort_unstable();
+                new.dedup();
+                if new != w.attrs().large_communities {
+                    w.attrs_mut().large_communities = new;
+                    w.large_text = None;
+                }
+            }
+            Set::LargeCommunityNone => {
+                if !w.attrs().large_communities.is_empty() {
+                    w.attrs_mut().large_communities.clear();
+                    w.large_text = None;
+                }
+            }
+            Set::ExtCommunityRt(values) | Set::ExtCommunitySoo(values) => {
+                let mut new = w.attrs().ext_communities.clone();
+                new.extend_from_slice(values);
+                new.sort_unstable();
+                new.dedup();
+                if new != w.attrs().ext_communities {
+                    w.attrs_mut().ext_communities = new;
+                    w.ext_text = None;
+                }
+            }
+            Set::ExtCommunityNone => {
+                if !w.attrs().ext_communities.is_empty() {
+                    w.attrs_mut().ext_communities.clear();
+                    w.ext_text = None;
+                }
+            }
+            Set::NextHop(a) => {
+                if v4 {
+                    set_next_hop(w, NextHop::V4(*a));
+                }
+            }
+            Set::NextHopPeerAddress => {
+                let a = if export {
+                    self.route.peer.local_address
+                } else {
+                    self.route.peer.address
+                };
+                if let (true, IpAddr::V4(a)) = (v4, a) {
+                    set_next_hop(w, NextHop::V4(a));
+                }
+            }
+            Set::NextHopUnchanged => w.nh_unchanged = true,
+            Set::Ipv6NextHopGlobal(a) => {
+                if !v4 {
+                    let ll = link_local(w.attrs());
+                    set_next_hop(
+                        w,
+                        NextHop::V6 {
+                            global: *a,
+                            link_local: ll,
+                        },
+                    );
+                }
+            }
+            Set::Ipv6NextHopLocal(a) => {
+                if !v4 {
+                    let global = match w.attrs().next_hop {
+                        Some(NextHop::V6 { global, .. }) => global,
+                        _ => std::net::Ipv6Addr::UNSPECIFIED,
+                    };
+                    set_next_hop(
+                        w,
+                        NextHop::V6 {
+                            global,
+                            link_local: Some(*a),
+                        },
+                    );
+                }
+            }
+            Set::Ipv6NextHopPeerAddress => {
+                let a = if export {
+                    self.route.peer.local_address
+                } else {
+                    self.route.peer.address
+                };
+                if let (false, IpAddr::V6(a)) = (v4, a) {
+                    let ll = link_local(w.attrs());
+                    set_next_hop(
+                        w,
+                        NextHop::V6 {
+                            global: a,
+                            link_local: ll,
+                        },
+                    );
+                }
+            }
+            Set::CommListDelete(_) | Set::LargeCommListDelete(_) => {
+                unreachable!("compiled into CSet::CommDelete / CSet::LargeDelete")
+            }
+        }
+    }
+}
+
+fn link_local(a: &RouteAttrs) -> Option<std::net::Ipv6Addr> {
+    match a.next_hop {
+        Some(NextHop::V6 { link_local, .. }) => link_local,
+        _ => None,
+    }
+}
+
+fn set_next_hop(w: &mut Work<'_>, nh: NextHop) {
+    if w.attrs().next_hop.as_ref() != Some(&nh) {
+        w.attrs_mut().next_hop = Some(nh);
+    }
+}
+
+/// FRR's `aspath_prepend`: into the leading AS_SEQUENCE, or a new one.
+fn prepend(segs: &mut Vec<AsSegment>, asns: &[u32]) {
+    match segs.first_mut() {
+        Some(s) if s.ty == SegmentType::Sequence => {
+            s.asns.splice(0..0, asns.iter().copied());
+        }
+        _ => segs.insert(
+            0,
+            AsSegment {
+                ty: SegmentType::Sequence,
+                asns: asns.to_vec(),
+            },
+        ),
+    }
+}
+
+//----------- Evaluator -----------------------------------------------------------------
+
+/// A route-map evaluator that remembers its answers.
+///
+/// A route-map's answer depends on the route's attributes, on which of the
+/// map's prefix-lists permit the prefix, on the route's source and on the
+/// session. The evaluator keys its memory on the attribute set's address
+/// (checked for equality on every hit, so a reused address is never a wrong
+/// answer) and, within it, on the prefix-list results and source: a RIB that
+/// shares one attribute set among many prefixes (a full table has about one
+/// set per ten prefixes) pays for the AS-path and community expressions once
+/// per set, and the new attributes are shared ([`Arc`](std::sync::Arc))
+/// among the routes they apply to.
+///
+/// The memory is cleared when the session ([`PeerInfo`]) or direction
+/// changes, and when it holds more than [`capacity`](Self::with_capacity)
+/// attribute sets.
+#[derive(Debug)]
+pub struct Evaluator<'p> {
+    policy: RouteMapPolicy<'p>,
+    /// For each prefix-list index, its bit in the key (or `u8::MAX`).
+    bit_of: Vec<u8>,
+    lists: Vec<u32>,
+    session: Option<(PeerInfo, Direction)>,
+    by_addr: HashMap<usize, u32, BuildHasherDefault<AddrHasher>>,
+    records: Vec<Record<'p>>,
+    capacity: usize,
+}
+
+#[derive(Debug)]
+struct Record<'p> {
+    attrs: RouteAttrs,
+    answers: Vec<(u64, Answer<'p>)>,
+}
+
+/// A remembered answer of an [`Evaluator`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer<'p> {
+    /// Whether the route is permitted.
+    pub permit: bool,
+    /// The new attributes, when permitted and changed; shared by every route
+    /// that had the same attributes and took the same path through the map.
+    pub attrs: Option<std::sync::Arc<RouteAttrs>>,
+    /// The weight given by `set weight`.
+    pub weight: Option<u32>,
+    /// Whether `set ip next-hop unchanged` applied.
+    pub next_hop_unchanged: bool,
+    /// The entries that matched.
+    pub hits: Vec<Hit<'p>>,
+}
+
+impl Answer<'_> {
+    /// The answer in the RIB's terms (copies the attributes when changed).
+    pub fn verdict(&self, route: &PolicyRoute<'_>) -> Verdict {
+        verdict(self.permit, self.attrs.as_deref(), self.weight, route)
+    }
+}
+
+/// Hashes a `usize` address (Fibonacci multiplication).
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// The prefix-list results as precomputed bits.
+struct Bits<'a> {
+    bit_of: &'a [u8],
+    mask: u64,
+}
+
+impl Oracle for Bits<'_> {
+    fn prefix(&mut self, p: &Policies, list: u32, prefix: &IpNet) -> bool {
+        match self.bit_of.get(list as usize) {
+            Some(&b) if b != u8::MAX => self.mask & (1 << b) != 0,
+            _ => Live.prefix(p, list, prefix),
+        }
+    }
+}
+
+impl<'p> Evaluator<'p> {
+    /// An evaluator remembering up to 1,048,576 attribute sets.
+    pub fn new(policy: RouteMapPolicy<'p>) -> Self {
+        Self::with_capacity(policy, 1 << 20)
+    }
+
+    /// An evaluator remembering up to `capacity` attribute sets.
+    pub fn with_capacity(policy: RouteMapPolicy<'p>, capacity: usize) -> Self {
+        let p = policy.policies;
+        let mut bit_of = vec![u8::MAX; p.config.prefix_lists().len()];
+        let lists: Vec<u32> = policy
+            .map
+            .map(|m| p.maps[m as usize].prefix_lists.clone())
+            .unwrap_or_default();
+        // Bits 0..=61 for lists, 62..=63 for the source.
+        let lists: Vec<u32> = lists.into_iter().take(62).collect();
+        for (i, l) in lists.iter().enumerate() {
+            bit_of[*l as usize] = i as u8;
+        }
+        Self {
+            policy,
+            bit_of,
+            lists,
+            session: None,
+            by_addr: HashMap::default(),
+            records: Vec::new(),
+            capacity,
+        }
+    }
+
+    /// Forgets every answer.
+    pub fn clear(&mut self) {
+        self.by_addr.clear();
+        self.records.clear();
+    }
+
+    /// The number of attribute sets remembered.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Evaluates the route-map on `route`, or recalls the answer.
+    pub fn evaluate(&mut self, route: &PolicyRoute<'_>) -> &Answer<'p> {
+        match &self.session {
+            Some((peer, dir)) if peer == route.peer && *dir == route.direction => {}
+            _ => {
+                self.clear();
+                self.session = Some((route.peer.clone(), route.direction));
+            }
+        }
+        let p = self.policy.policies;
+        let mut mask = match route.source {
+            Source::Bgp => 0u64,
+            Source::Static => 1,
+            Source::Connected => 2,
+            Source::Aggregate => 3,
+        } << 62;
+        for (i, l) in self.lists.iter().enumerate() {
+            if p.config.prefix_lists()[*l as usize].permits(&route.prefix) {
+                mask |= 1 << i;
+            }
+        }
+        let addr = std::ptr::from_ref(route.attrs) as usize;
+        let found = self.by_addr.get(&addr).copied();
+        let rec = match found {
+            Some(r) if self.records[r as usize].attrs == *route.attrs => r as usize,
+            found => {
+                if found.is_none() && self.records.len() >= self.capacity {
+                    self.clear();
+                }
+                let r = match found {
+                    Some(r) => {
+                        self.records[r as usize] = Record {
+                            attrs: route.attrs.clone(),
+                            answers: Vec::new(),
+                        };
+                        r as usize
+                    }
+                    None => {
+                        self.records.push(Record {
+                            attrs: route.attrs.clone(),
+                            answers: Vec::new(),
+                        });
+                        self.by_addr.insert(addr, (self.records.len() - 1) as u32);
+                        self.records.len() - 1
+                    }
+                };
+                r
+            }
+        };
+        let record = &mut self.records[rec];
+        let at = match record.answers.iter().position(|(k, _)| *k == mask) {
+            Some(at) => at,
+            None => {
+                let mut hits = Vec::new();
+                let (permit, work) = self.policy.run(
+                    route,
+                    &mut Bits {
+                        bit_of: &self.bit_of,
+                        mask,
+                    },
+                    Some(&mut hits),
+                );
+                let answer = Answer {
+                    permit,
+                    attrs: if permit {
+                        work.attrs.map(std::sync::Arc::new)
+                    } else {
+                        None
+                    },
+                    weight: if permit { work.weight } else { None },
+                    next_hop_unchanged: permit && work.nh_unchanged,
+                    hits,
+                };
+                record.answers.push((mask, answer));
+                record.answers.len() - 1
+            }
+        };
+        &record.answers[at].1
+    }
+}
