@@ -118,6 +118,14 @@ const P_SRC_MASK: u8 = 3 << P_SRC_SHIFT;
 const E_LOC_DIRTY: u8 = 1;
 const E_FIB: u8 = 2;
 
+/// Which of a peer's paths a sweep removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sweep {
+    All,
+    Stale,
+    Fresh,
+}
+
 /// The source path id of a default-originate Adj-RIB-Out entry.
 const DEFAULT_SRC: u32 = u32::MAX;
 
@@ -343,7 +351,7 @@ impl Rib {
     pub fn next_hops_changed(&mut self) {
         self.walk(|st, prefix, e| {
             if !e.paths.is_empty() {
-                st.recompute(prefix, e);
+                st.recompute(prefix, e, false);
             }
         });
     }
@@ -359,7 +367,7 @@ impl Rib {
     /// Removes a peer and everything it sent and was sent.
     pub fn remove_peer(&mut self, peer: PeerId) -> Result<(), RibError> {
         self.peer_down(peer)?;
-        self.sweep(peer.0, [true, true], false);
+        self.sweep(peer.0, [true, true], Sweep::All);
         self.st.peers[peer.index()] = None;
         Ok(())
     }
@@ -391,7 +399,7 @@ impl Rib {
     /// Adj-RIB-Out is emptied without sending anything.
     pub fn peer_down(&mut self, peer: PeerId) -> Result<(), RibError> {
         self.session_down(peer)?;
-        self.sweep(peer.0, [true, true], true);
+        self.sweep(peer.0, [true, true], Sweep::Fresh);
         Ok(())
     }
 
@@ -415,7 +423,7 @@ impl Rib {
                 keep[i] = true;
             }
         }
-        self.sweep(peer.0, [!keep[0], !keep[1]], false);
+        self.sweep(peer.0, [!keep[0], !keep[1]], Sweep::All);
         for (i, k) in keep.into_iter().enumerate() {
             if k {
                 self.mark_stale_slot(peer.0, i, deadline);
@@ -451,7 +459,7 @@ impl Rib {
         if let Some(i) = family_slot(family) {
             let mut fams = [false; 2];
             fams[i] = true;
-            self.sweep(peer.0, fams, true);
+            self.sweep(peer.0, fams, Sweep::Stale);
             if let Ok(p) = self.st.peer_mut(peer) {
                 p.stale_deadline[i] = None;
             }
@@ -487,7 +495,7 @@ impl Rib {
         for (peer, f) in due {
             let mut fams = [false; 2];
             fams[f] = true;
-            self.sweep(peer, fams, true);
+            self.sweep(peer, fams, Sweep::Stale);
         }
     }
 
@@ -1019,23 +1027,30 @@ impl Rib {
         Ok(())
     }
 
-    /// Removes `peer`'s paths in the families flagged (only the stale ones
-    /// with `stale_only`).
-    fn sweep(&mut self, peer: u16, fams: [bool; 2], stale_only: bool) {
+    /// Removes `peer`'s paths (those `which` names) in the families flagged.
+    fn sweep(&mut self, peer: u16, fams: [bool; 2], which: Sweep) {
         self.walk(|st, prefix, e| {
             if !fams[family_index(&prefix)] {
                 return;
             }
             let before = e.paths.len();
+            let mut touched = false;
             e.paths.retain(|p| {
-                let go = p.peer == peer && (!stale_only || p.flags & P_STALE != 0);
+                let stale = p.flags & P_STALE != 0;
+                let go = p.peer == peer
+                    && match which {
+                        Sweep::All => true,
+                        Sweep::Stale => stale,
+                        Sweep::Fresh => !stale,
+                    };
                 if go {
+                    touched |= p.flags & (P_BEST | P_MULTI) != 0;
                     st.attrs.release(p.attrs);
                 }
                 !go
             });
             if e.paths.len() != before {
-                st.recompute(prefix, e);
+                st.recompute(prefix, e, touched);
             }
         });
     }
@@ -1105,6 +1120,7 @@ impl Rib {
         by_family!(self, prefix, |trie, p| {
             let e = trie.get_or_insert_with(p, Entry::default);
             let flags = path_id.map_or(0, |_| P_PATH_ID) | source_bits(source);
+            let mut touched = false;
             if let Some(x) = e.paths.iter_mut().find(|x| x.is(peer, path_id)) {
                 if x.attrs == id
                     && x.weight == weight
@@ -1113,6 +1129,7 @@ impl Rib {
                     st.attrs.release(id);
                     return;
                 }
+                touched = x.flags & (P_BEST | P_MULTI) != 0;
                 let old = x.attrs;
                 x.attrs = id;
                 x.weight = weight;
@@ -1127,7 +1144,7 @@ impl Rib {
                     flags,
                 });
             }
-            st.recompute(prefix, e);
+            st.recompute(prefix, e, touched);
         })
     }
 
@@ -1143,7 +1160,7 @@ impl Rib {
             };
             let x = e.paths.remove(i);
             st.attrs.release(x.attrs);
-            st.recompute(prefix, e);
+            st.recompute(prefix, e, x.flags & (P_BEST | P_MULTI) != 0);
             if e.removable() {
                 trie.remove(p);
             }
@@ -1373,8 +1390,9 @@ impl State {
     }
 
     /// Runs the decision process for one prefix after its paths changed
-    /// and records what changed.
-    fn recompute(&mut self, prefix: IpNet, e: &mut Entry) {
+    /// and records what changed. `touched`: a selected path was removed or
+    /// changed in place, so the Loc-RIB changed whatever the new selection.
+    fn recompute(&mut self, prefix: IpNet, e: &mut Entry, touched: bool) {
         let sig = |e: &Entry| -> SmallVec<[(u16, u32, AttrId, u8); 2]> {
             e.paths
                 .iter()
@@ -1410,7 +1428,7 @@ impl State {
                 }
             }
         }
-        if sig(e) != before {
+        if touched || sig(e) != before {
             self.loc_gen += 1;
             if e.flags & E_LOC_DIRTY == 0 {
                 e.flags |= E_LOC_DIRTY;
