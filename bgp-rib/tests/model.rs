@@ -4,6 +4,7 @@
 //! check point both must give the same Loc-RIB and the same Adj-RIBs-Out,
 //! and the drained change streams, applied to empty tables, must give the
 //! same again.
+#![allow(clippy::needless_range_loop)] // peers are indices into the PEERS table
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
