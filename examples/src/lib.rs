@@ -5,6 +5,7 @@
 
 pub mod bgpconf;
 pub mod json;
+pub mod routes;
 
 /// Parses hex text: whitespace and `:` separators are ignored, and an
 /// optional `0x` prefix is allowed. `None` if a character is not a hex digit
