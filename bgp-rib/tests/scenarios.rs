@@ -1,0 +1,865 @@
+//! Scenario tests: route reflection, route-server mode (IXP style and our
+//! users' iBGP design), ADD-PATH, graceful restart, RFC 9234 roles, and the
+//! eBGP/iBGP propagation options.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bgp_rib::policy::{PeerInfo, PolicyRoute, Verdict};
+use bgp_rib::{
+    AddPathSend, DecisionConfig, DecisionStep, DefaultOriginate, NextHopMode, PeerConfig, PeerId,
+    Reconfigured, Rib, RibConfig,
+};
+use bgp_wire::attr::{AsPathBuf, Community, NextHop, PathAttribute};
+use bgp_wire::codepoint::Role;
+use bgp_wire::{
+    Family, FamilySet, Message, Messages, Nlri, RouteAttrs, SessionContext, UpdateBuilder,
+};
+use ipnet::IpNet;
+
+const AS: u32 = 65000;
+const RID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+
+fn rib() -> Rib {
+    Rib::new(RibConfig::new(AS, RID))
+}
+
+fn info(n: u8, asn: u32) -> PeerInfo {
+    PeerInfo {
+        address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, n)),
+        local_address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+        asn,
+        local_asn: AS,
+        router_id: Ipv4Addr::new(10, 9, 9, n),
+        role: None,
+    }
+}
+
+fn add(rib: &mut Rib, cfg: PeerConfig) -> PeerId {
+    let id = rib.add_peer(cfg).unwrap();
+    rib.peer_up(id).unwrap();
+    id
+}
+
+fn net(s: &str) -> IpNet {
+    s.parse().unwrap()
+}
+
+fn nh(n: u8) -> NextHop {
+    NextHop::V4(Ipv4Addr::new(192, 0, 2, n))
+}
+
+fn route(path: &[u32], next_hop: u8) -> RouteAttrs {
+    RouteAttrs {
+        as_path: AsPathBuf::sequence(path.iter().copied()),
+        next_hop: Some(nh(next_hop)),
+        ..RouteAttrs::default()
+    }
+}
+
+fn announce(rib: &mut Rib, peer: PeerId, attrs: RouteAttrs, prefixes: &[&str]) {
+    let nlri: Vec<Nlri> = prefixes.iter().map(|p| Nlri::new(net(p))).collect();
+    rib.announce(peer, attrs, &nlri).unwrap();
+}
+
+/// What a drain gives `peer`, flattened: prefix → attributes (announced),
+/// or `None` (withdrawn).
+fn drain(rib: &mut Rib, peer: PeerId) -> Vec<(Nlri, Option<RouteAttrs>)> {
+    let ch = rib.drain_adj_rib_out(peer).unwrap();
+    let mut v: Vec<(Nlri, Option<RouteAttrs>)> = Vec::new();
+    for (_, w) in &ch.withdrawn {
+        v.extend(w.iter().map(|n| (*n, None)));
+    }
+    for a in &ch.announced {
+        v.extend(a.nlri.iter().map(|n| (*n, Some((*a.attrs).clone()))));
+    }
+    v.sort_by_key(|x| x.0);
+    v
+}
+
+//----------- route reflection (RFC 4456) ------------------------------------------
+
+#[test]
+fn route_reflection() {
+    let mut rib = rib();
+    let c1 = add(
+        &mut rib,
+        PeerConfig::new(info(11, AS)).route_reflector_client(),
+    );
+    let c2 = add(
+        &mut rib,
+        PeerConfig::new(info(12, AS)).route_reflector_client(),
+    );
+    let n1 = add(&mut rib, PeerConfig::new(info(21, AS)));
+    let n2 = add(&mut rib, PeerConfig::new(info(22, AS)));
+    let e = add(&mut rib, PeerConfig::new(info(31, 65100)));
+
+    // From a client: to the other client and to non-clients, with
+    // ORIGINATOR_ID and CLUSTER_LIST; never back to the client.
+    let mut a = route(&[65200], 11);
+    a.local_pref = Some(150);
+    announce(&mut rib, c1, a.clone(), &["198.51.100.0/24"]);
+    for peer in [c2, n1, n2] {
+        let got = drain(&mut rib, peer);
+        assert_eq!(got.len(), 1, "{peer:?}");
+        let r = got[0].1.clone().unwrap();
+        assert_eq!(r.originator_id, Some(Ipv4Addr::new(10, 9, 9, 11)));
+        assert_eq!(r.cluster_list, vec![RID]);
+        assert_eq!(r.next_hop, Some(nh(11)), "reflection keeps the next hop");
+        assert_eq!(r.local_pref, Some(150));
+        assert_eq!(r.as_path, a.as_path, "no prepend inside the AS");
+    }
+    assert!(drain(&mut rib, c1).is_empty());
+    // To eBGP: RR attributes stripped, our AS prepended, next hop self.
+    let r = drain(&mut rib, e)[0].1.clone().unwrap();
+    assert_eq!((r.originator_id, r.cluster_list.len()), (None, 0));
+    assert_eq!(r.local_pref, None);
+    assert_eq!(r.as_path, AsPathBuf::sequence([AS, 65200]));
+    assert_eq!(r.next_hop, Some(nh(1)));
+
+    // From a non-client: to clients only.
+    announce(&mut rib, n1, route(&[65300], 21), &["203.0.113.0/24"]);
+    for (peer, gets) in [(c1, true), (c2, true), (n2, false), (n1, false), (e, true)] {
+        let got: Vec<_> = drain(&mut rib, peer)
+            .into_iter()
+            .filter(|x| x.0.prefix == net("203.0.113.0/24"))
+            .collect();
+        assert_eq!(got.len(), usize::from(gets), "{peer:?}");
+    }
+
+    // Loops: our ORIGINATOR_ID or our cluster in CLUSTER_LIST is dropped.
+    let mut looped = route(&[65400], 12);
+    looped.originator_id = Some(RID);
+    announce(&mut rib, c2, looped, &["192.0.2.128/25"]);
+    let mut looped = route(&[65400], 12);
+    looped.cluster_list = vec![Ipv4Addr::new(1, 1, 1, 1), RID];
+    announce(&mut rib, c2, looped, &["192.0.2.0/25"]);
+    assert!(rib.paths(&net("192.0.2.128/25")).is_empty());
+    assert!(rib.paths(&net("192.0.2.0/25")).is_empty());
+
+    // A reflected route with a longer CLUSTER_LIST loses to a shorter one at
+    // that step when all else ties.
+    let mut r1 = route(&[65500], 11);
+    r1.originator_id = Some(Ipv4Addr::new(10, 7, 7, 7));
+    r1.cluster_list = vec![Ipv4Addr::new(9, 9, 9, 9), Ipv4Addr::new(8, 8, 8, 8)];
+    let mut r2 = r1.clone();
+    r2.cluster_list = vec![Ipv4Addr::new(9, 9, 9, 9)];
+    announce(&mut rib, c1, r1, &["100.64.0.0/10"]);
+    announce(&mut rib, c2, r2, &["100.64.0.0/10"]);
+    let best = rib.best(&net("100.64.0.0/10")).unwrap();
+    assert_eq!(best.peer, c2);
+    let ch = rib.drain_loc_rib();
+    let c = ch
+        .iter()
+        .find(|c| c.prefix == net("100.64.0.0/10"))
+        .unwrap();
+    assert_eq!(c.step, Some(DecisionStep::ClusterListLength));
+}
+
+//----------- route server (RFC 7947), IXP style ------------------------------------
+
+#[test]
+fn route_server_two_clients_with_different_policies() {
+    let mut rib = Rib::new(RibConfig::new(65500, RID));
+    let client = |n: u8, asn: u32| {
+        let mut i = info(n, asn);
+        i.local_asn = 65500;
+        PeerConfig::new(i).route_server_client()
+    };
+    let a = add(&mut rib, client(11, 65001));
+    let b = add(&mut rib, client(12, 65002));
+    // C will not take routes through AS 65001 (its import policy, applied
+    // by the route server as C's export policy).
+    let c = add(
+        &mut rib,
+        client(13, 65003).export(|r: &PolicyRoute<'_>| {
+            if r.attrs
+                .as_path
+                .segments
+                .iter()
+                .any(|s| s.asns.contains(&65001))
+            {
+                Verdict::Deny
+            } else {
+                Verdict::Permit
+            }
+        }),
+    );
+    // D takes everything but lowers nothing: permit-all.
+    let d = add(&mut rib, client(14, 65004));
+
+    let mut ra = route(&[65001], 11);
+    ra.med = Some(10);
+    ra.communities = vec![Community::new(65001, 7)];
+    let rb = route(&[65002, 65010], 12);
+    announce(&mut rib, a, ra.clone(), &["198.51.100.0/24"]);
+    announce(&mut rib, b, rb.clone(), &["198.51.100.0/24"]);
+    // The global best is A's (shorter path).
+    assert_eq!(rib.best(&net("198.51.100.0/24")).unwrap().peer, a);
+
+    // D gets A's path, transparently: no RS AS, next hop, MED and
+    // communities untouched.
+    let got = drain(&mut rib, d);
+    assert_eq!(got.len(), 1);
+    let r = got[0].1.clone().unwrap();
+    assert_eq!(r.as_path, ra.as_path);
+    assert_eq!(r.next_hop, Some(nh(11)));
+    assert_eq!(r.med, Some(10));
+    assert_eq!(r.communities, ra.communities);
+    // C gets B's path: per-client best among what C's policy permits, not
+    // nothing (no path hiding, RFC 7947 §2.3.2).
+    let got = drain(&mut rib, c);
+    assert_eq!(got[0].1.as_ref().unwrap().as_path, rb.as_path);
+    assert_eq!(got[0].1.as_ref().unwrap().next_hop, Some(nh(12)));
+    // A gets B's path (its own is not sent back), B gets A's.
+    assert_eq!(
+        drain(&mut rib, a)[0].1.as_ref().unwrap().as_path,
+        rb.as_path
+    );
+    assert_eq!(
+        drain(&mut rib, b)[0].1.as_ref().unwrap().as_path,
+        ra.as_path
+    );
+
+    // A withdraws: D and B switch to B's path / nothing; C is unchanged.
+    rib.withdraw(a, &[Nlri::new(net("198.51.100.0/24"))])
+        .unwrap();
+    assert_eq!(
+        drain(&mut rib, d)[0].1.as_ref().unwrap().as_path,
+        rb.as_path
+    );
+    assert_eq!(
+        drain(&mut rib, b),
+        vec![(Nlri::new(net("198.51.100.0/24")), None)]
+    );
+    assert!(drain(&mut rib, c).is_empty());
+}
+
+//----------- our users' iBGP route-server design ------------------------------------
+
+#[test]
+fn ibgp_route_servers_for_hosts_and_borders() {
+    // Hosts announce their /32s over iBGP to the route server, which passes
+    // them to the border routers; the borders' default goes back to the
+    // hosts. Everyone is an iBGP route-server client; policies pick what
+    // goes where.
+    let mut rib = rib();
+    let only_default = |r: &PolicyRoute<'_>| {
+        if r.prefix.prefix_len() == 0 {
+            Verdict::Permit
+        } else {
+            Verdict::Deny
+        }
+    };
+    let only_hosts = |r: &PolicyRoute<'_>| {
+        if r.prefix.prefix_len() == 32 {
+            Verdict::Permit
+        } else {
+            Verdict::Deny
+        }
+    };
+    let host = |n: u8| {
+        PeerConfig::new(info(n, AS))
+            .route_server_client()
+            .export(only_default)
+    };
+    let border = |n: u8| {
+        PeerConfig::new(info(n, AS))
+            .route_server_client()
+            .export(only_hosts)
+    };
+    let h1 = add(&mut rib, host(101));
+    let h2 = add(&mut rib, host(102));
+    let b1 = add(&mut rib, border(201));
+    let b2 = add(&mut rib, border(202));
+
+    announce(&mut rib, h1, route(&[], 101), &["10.1.0.1/32"]);
+    announce(&mut rib, h2, route(&[], 102), &["10.1.0.2/32"]);
+    let mut def = route(&[64999], 201);
+    def.local_pref = Some(100);
+    announce(&mut rib, b1, def, &["0.0.0.0/0"]);
+    let mut def2 = route(&[64999, 64998], 202);
+    def2.local_pref = Some(100);
+    announce(&mut rib, b2, def2, &["0.0.0.0/0"]);
+
+    // Each border gets both hosts' /32s with the hosts as next hops, and
+    // not the other border's default.
+    for b in [b1, b2] {
+        let got = drain(&mut rib, b);
+        let want: Vec<(Nlri, Option<NextHop>)> = vec![
+            (Nlri::new(net("10.1.0.1/32")), Some(nh(101))),
+            (Nlri::new(net("10.1.0.2/32")), Some(nh(102))),
+        ];
+        let got: Vec<_> = got
+            .into_iter()
+            .map(|(n, a)| (n, a.unwrap().next_hop))
+            .collect();
+        assert_eq!(got, want, "{b:?}");
+    }
+    // Each host gets the best default (B1's, shorter path) with B1 as next
+    // hop, and not the other host's /32.
+    for h in [h1, h2] {
+        let got = drain(&mut rib, h);
+        assert_eq!(got.len(), 1, "{h:?}");
+        assert_eq!(got[0].0.prefix, net("0.0.0.0/0"));
+        let a = got[0].1.clone().unwrap();
+        assert_eq!(a.next_hop, Some(nh(201)));
+        assert_eq!(a.as_path, AsPathBuf::sequence([64999]), "transparent");
+        assert_eq!((a.originator_id, a.cluster_list.len()), (None, 0));
+    }
+    // B1 fails: hosts move to B2's default.
+    rib.peer_down(b1).unwrap();
+    for h in [h1, h2] {
+        let got = drain(&mut rib, h);
+        assert_eq!(got[0].1.as_ref().unwrap().next_hop, Some(nh(202)));
+    }
+    // A host leaves: the borders withdraw its /32.
+    rib.peer_down(h2).unwrap();
+    assert_eq!(
+        drain(&mut rib, b2),
+        vec![(Nlri::new(net("10.1.0.2/32")), None)]
+    );
+}
+
+//----------- ADD-PATH (RFC 7911) ------------------------------------------------------
+
+#[test]
+fn add_path_receive_and_send() {
+    let mut rib = rib();
+    let src = add(&mut rib, PeerConfig::new(info(11, AS)));
+    let other = add(&mut rib, PeerConfig::new(info(12, 65100)));
+    let all = add(
+        &mut rib,
+        PeerConfig::new(info(21, AS))
+            .route_reflector_client()
+            .add_path_send(AddPathSend::All),
+    );
+    let best2 = add(
+        &mut rib,
+        PeerConfig::new(info(22, AS))
+            .route_reflector_client()
+            .add_path_send(AddPathSend::Best(2)),
+    );
+    let single = add(
+        &mut rib,
+        PeerConfig::new(info(23, AS)).route_reflector_client(),
+    );
+    let p = net("198.51.100.0/24");
+
+    // Three paths from one ADD-PATH peer, keyed by path id, one from eBGP.
+    for (id, len) in [(1u32, 3usize), (2, 2), (3, 4)] {
+        let path: Vec<u32> = (0..len as u32).map(|i| 65200 + i).collect();
+        rib.announce(
+            src,
+            route(&path, 11 + id as u8),
+            &[Nlri::with_path_id(p, id)],
+        )
+        .unwrap();
+    }
+    rib.announce(
+        other,
+        route(&[65100, 65101, 65102, 65103, 65104], 12),
+        &[Nlri::new(p)],
+    )
+    .unwrap();
+    assert_eq!(rib.paths(&p).len(), 4);
+    assert_eq!(rib.best(&p).unwrap().path_id, Some(2));
+
+    let got = drain(&mut rib, all);
+    assert_eq!(got.len(), 4);
+    let mut ids: Vec<u32> = got.iter().map(|(n, _)| n.path_id.unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, [1, 2, 3, 4], "distinct outbound path ids");
+    let got = drain(&mut rib, best2);
+    let lens: Vec<usize> = got
+        .iter()
+        .map(|(_, a)| a.as_ref().unwrap().as_path.path_len())
+        .collect();
+    assert_eq!(got.len(), 2);
+    assert!(
+        lens.contains(&2) && lens.contains(&3),
+        "the two best: {lens:?}"
+    );
+    let got = drain(&mut rib, single);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0.path_id, None);
+    assert_eq!(got[0].1.as_ref().unwrap().as_path.path_len(), 2);
+
+    // Withdrawing path id 2: the all-paths peer gets a withdrawal of the id
+    // it knew that path by, and nothing else changes for it; the best-2
+    // peer gets the next path in.
+    let before = rib.adj_rib_out(all);
+    let id_of_2 = before
+        .iter()
+        .find(|(_, a)| a.as_path.path_len() == 2)
+        .map(|(n, _)| n.path_id)
+        .unwrap();
+    rib.withdraw(src, &[Nlri::with_path_id(p, 2)]).unwrap();
+    assert_eq!(rib.paths(&p).len(), 3);
+    assert_eq!(
+        drain(&mut rib, all),
+        vec![(
+            Nlri {
+                prefix: p,
+                path_id: id_of_2
+            },
+            None
+        )]
+    );
+    let got = drain(&mut rib, best2);
+    assert_eq!(got.len(), 2, "one withdrawn, one announced: {got:?}");
+    let got = drain(&mut rib, single);
+    assert_eq!(got[0].1.as_ref().unwrap().as_path.path_len(), 3);
+}
+
+//----------- graceful restart (RFC 4724) -----------------------------------------------
+
+#[test]
+fn graceful_restart_stale_paths() {
+    let mut rib = rib();
+    let r = add(&mut rib, PeerConfig::new(info(11, 65100)));
+    let o = add(&mut rib, PeerConfig::new(info(12, 65200)));
+    announce(
+        &mut rib,
+        r,
+        route(&[65100], 11),
+        &["198.51.100.0/24", "203.0.113.0/24"],
+    );
+    let v6: IpNet = net("2001:db8::/32");
+    let mut a6 = route(&[65100], 11);
+    a6.next_hop = Some(NextHop::V6 {
+        global: "2001:db8::11".parse().unwrap(),
+        link_local: None,
+    });
+    rib.announce(r, a6, &[Nlri::new(v6)]).unwrap();
+    assert_eq!(
+        drain(&mut rib, o).len(),
+        2,
+        "IPv6 needs our IPv6 address: not sent"
+    );
+    rib.drain_loc_rib();
+
+    // The session drops; the peer restarts gracefully for IPv4 only.
+    let t0 = Instant::now();
+    let deadline = t0 + Duration::from_secs(120);
+    rib.peer_down_graceful(
+        r,
+        FamilySet::EMPTY.with(Family::IPV4_UNICAST),
+        Some(deadline),
+    )
+    .unwrap();
+    let b = rib.best(&net("198.51.100.0/24")).unwrap();
+    assert!(b.stale, "kept, marked stale");
+    assert!(rib.best(&v6).is_none(), "IPv6 was not preserved");
+    assert!(
+        drain(&mut rib, o).is_empty(),
+        "stale routes stay advertised"
+    );
+    assert_eq!(rib.poll_timeout(), Some(deadline));
+
+    // It comes back, re-announces one prefix and sends End-of-RIB (as an
+    // UPDATE, through `update`).
+    rib.peer_up(r).unwrap();
+    announce(&mut rib, r, route(&[65100], 11), &["198.51.100.0/24"]);
+    assert!(!rib.best(&net("198.51.100.0/24")).unwrap().stale);
+    // The IPv4 End-of-RIB: an empty UPDATE (header and two zero lengths).
+    let eor = [[0xff; 16].as_slice(), &[0, 23, 2, 0, 0, 0, 0]].concat();
+    for (_, m) in Messages::new(&eor, SessionContext::default()) {
+        let Ok(Message::Update(u)) = m else {
+            panic!("{m:?}")
+        };
+        assert_eq!(u.end_of_rib(), Some(Family::IPV4_UNICAST));
+        rib.update(r, &u).unwrap();
+    }
+    assert!(rib.best(&net("198.51.100.0/24")).is_some());
+    assert!(
+        rib.best(&net("203.0.113.0/24")).is_none(),
+        "swept at End-of-RIB"
+    );
+    assert_eq!(
+        drain(&mut rib, o),
+        vec![(Nlri::new(net("203.0.113.0/24")), None)]
+    );
+    assert_eq!(rib.poll_timeout(), None);
+
+    // Timer-driven sweep: early calls do nothing.
+    rib.peer_down_graceful(
+        r,
+        FamilySet::EMPTY.with(Family::IPV4_UNICAST),
+        Some(deadline),
+    )
+    .unwrap();
+    rib.handle_timeout(deadline - Duration::from_secs(1));
+    assert!(rib.best(&net("198.51.100.0/24")).is_some());
+    rib.handle_timeout(deadline);
+    rib.handle_timeout(deadline);
+    assert!(rib.best(&net("198.51.100.0/24")).is_none());
+    assert_eq!(
+        drain(&mut rib, o),
+        vec![(Nlri::new(net("198.51.100.0/24")), None)]
+    );
+    assert_eq!(rib.attribute_sets(), 0, "everything freed");
+}
+
+//----------- RFC 9234 roles and OTC -------------------------------------------------
+
+#[test]
+fn rfc9234_only_to_customer() {
+    let mut rib = rib();
+    let with_role = |n: u8, asn: u32, role: Role| {
+        let mut i = info(n, asn);
+        i.role = Some(role);
+        PeerConfig::new(i)
+    };
+    let provider = add(&mut rib, with_role(11, 65011, Role::PROVIDER));
+    let provider2 = add(&mut rib, with_role(12, 65012, Role::PROVIDER));
+    let customer = add(&mut rib, with_role(21, 65021, Role::CUSTOMER));
+    let lateral = add(&mut rib, with_role(31, 65031, Role::PEER));
+
+    // From a provider, no OTC: OTC = its AS on ingress; then only to customers.
+    announce(
+        &mut rib,
+        provider,
+        route(&[65011, 1], 11),
+        &["198.51.100.0/24"],
+    );
+    assert_eq!(
+        rib.best(&net("198.51.100.0/24")).unwrap().attrs.otc,
+        Some(65011)
+    );
+    assert_eq!(
+        drain(&mut rib, customer)[0].1.as_ref().unwrap().otc,
+        Some(65011)
+    );
+    assert!(drain(&mut rib, provider2).is_empty());
+    assert!(drain(&mut rib, lateral).is_empty());
+
+    // From a customer with OTC: a leak, ineligible.
+    let mut leak = route(&[65021, 2], 21);
+    leak.otc = Some(65099);
+    announce(&mut rib, customer, leak, &["203.0.113.0/24"]);
+    assert!(rib.paths(&net("203.0.113.0/24")).is_empty());
+
+    // From a lateral peer: OTC must be its AS.
+    let mut bad = route(&[65031, 3], 31);
+    bad.otc = Some(65099);
+    announce(&mut rib, lateral, bad, &["192.0.2.0/25"]);
+    assert!(rib.paths(&net("192.0.2.0/25")).is_empty());
+    let mut good = route(&[65031, 3], 31);
+    good.otc = Some(65031);
+    announce(&mut rib, lateral, good, &["192.0.2.128/25"]);
+    assert_eq!(rib.paths(&net("192.0.2.128/25")).len(), 1);
+
+    // From a customer without OTC: to everyone; towards customers and
+    // lateral peers OTC = our AS is added, towards providers not.
+    announce(&mut rib, customer, route(&[65021], 21), &["100.64.0.0/10"]);
+    let pick = |v: Vec<(Nlri, Option<RouteAttrs>)>| {
+        v.into_iter()
+            .find(|x| x.0.prefix == net("100.64.0.0/10"))
+            .and_then(|x| x.1)
+    };
+    assert_eq!(pick(drain(&mut rib, lateral)).unwrap().otc, Some(AS));
+    assert_eq!(pick(drain(&mut rib, provider)).unwrap().otc, None);
+    assert!(
+        pick(drain(&mut rib, customer)).is_none(),
+        "not back to its source"
+    );
+}
+
+//----------- eBGP propagation and per-peer options ---------------------------------
+
+#[test]
+fn ebgp_rules_and_options() {
+    let mut rib = rib();
+    let e1 = add(&mut rib, PeerConfig::new(info(11, 65001)));
+    let mut c = PeerConfig::new(info(12, 65002));
+    c.remove_private_as = true;
+    let e2 = add(&mut rib, c);
+    let mut c = PeerConfig::new(info(13, 65003));
+    c.allowas_in = 1;
+    let e3 = add(&mut rib, c);
+    let i1 = add(
+        &mut rib,
+        PeerConfig::new(info(21, AS)).next_hop(NextHopMode::SelfAddress),
+    );
+    let i2 = add(&mut rib, PeerConfig::new(info(22, AS)));
+
+    // AS-path loop: rejected from e1, accepted once from e3 (allowas-in 1).
+    announce(
+        &mut rib,
+        e1,
+        route(&[65001, AS, 7], 11),
+        &["198.51.100.0/24"],
+    );
+    assert!(rib.paths(&net("198.51.100.0/24")).is_empty());
+    announce(
+        &mut rib,
+        e3,
+        route(&[65003, AS, 7], 13),
+        &["198.51.100.0/24"],
+    );
+    assert_eq!(rib.paths(&net("198.51.100.0/24")).len(), 1);
+    announce(
+        &mut rib,
+        e3,
+        route(&[65003, AS, AS], 13),
+        &["198.51.100.0/24"],
+    );
+    assert!(
+        rib.paths(&net("198.51.100.0/24")).is_empty(),
+        "twice is too many"
+    );
+
+    // eBGP to eBGP: prepend, next hop self, MED and LOCAL_PREF dropped;
+    // private ASes removed where configured.
+    let mut a = route(&[65001, 64512, 3333], 11);
+    a.med = Some(50);
+    a.local_pref = Some(300); // ignored from eBGP
+    announce(&mut rib, e1, a, &["203.0.113.0/24"]);
+    assert_eq!(
+        rib.best(&net("203.0.113.0/24")).unwrap().attrs.local_pref,
+        None
+    );
+    let r = drain(&mut rib, e2).pop().unwrap().1.unwrap();
+    // (65001 is private too.)
+    assert_eq!(r.as_path, AsPathBuf::sequence([AS, 3333]));
+    assert_eq!((r.med, r.local_pref, r.next_hop), (None, None, Some(nh(1))));
+    let r = drain(&mut rib, e3).pop().unwrap().1.unwrap();
+    assert_eq!(r.as_path, AsPathBuf::sequence([AS, 65001, 64512, 3333]));
+    // eBGP to iBGP: LOCAL_PREF set, next hop unchanged unless next-hop-self.
+    let r = drain(&mut rib, i2).pop().unwrap().1.unwrap();
+    assert_eq!(
+        (r.local_pref, r.next_hop.clone()),
+        (Some(100), Some(nh(11)))
+    );
+    assert_eq!(r.med, Some(50), "MED is kept inside the AS");
+    let r = drain(&mut rib, i1).pop().unwrap().1.unwrap();
+    assert_eq!(r.next_hop, Some(nh(1)));
+
+    // iBGP to iBGP without reflection: not passed on.
+    announce(&mut rib, i1, route(&[65500], 21), &["192.0.2.0/24"]);
+    assert!(drain(&mut rib, i2).is_empty());
+    assert_eq!(drain(&mut rib, e1).len(), 1);
+    assert_eq!(drain(&mut rib, e2).len(), 1);
+
+    // NO_EXPORT stays inside the AS; NO_ADVERTISE goes nowhere.
+    let mut ne = route(&[65001], 11);
+    ne.communities = vec![Community::NO_EXPORT];
+    announce(&mut rib, e1, ne, &["100.64.0.0/16"]);
+    let mut na = route(&[65001], 11);
+    na.communities = vec![Community::NO_ADVERTISE];
+    announce(&mut rib, e1, na, &["100.65.0.0/16"]);
+    assert_eq!(drain(&mut rib, i2).len(), 1);
+    assert!(drain(&mut rib, e2).is_empty());
+
+    // A locally originated route: our AS only, our next hop, MED kept.
+    let local = RouteAttrs {
+        med: Some(5),
+        ..RouteAttrs::default()
+    };
+    rib.originate(net("10.10.0.0/16"), local, bgp_rib::policy::Source::Static);
+    let r = drain(&mut rib, e1).pop().unwrap().1.unwrap();
+    assert_eq!(r.as_path, AsPathBuf::sequence([AS]));
+    assert_eq!((r.med, r.next_hop), (Some(5), Some(nh(1))));
+    assert_eq!(rib.best(&net("10.10.0.0/16")).unwrap().peer, PeerId::LOCAL);
+}
+
+#[test]
+fn default_originate_plain_and_conditional() {
+    let mut rib = rib();
+    let up = add(&mut rib, PeerConfig::new(info(11, 65001)));
+    let plain = add(
+        &mut rib,
+        PeerConfig::new(info(12, 65002)).default_originate(DefaultOriginate::default()),
+    );
+    let cond = PeerConfig::new(info(13, 65003)).default_originate(DefaultOriginate {
+        condition: Some(Arc::new(|r: &PolicyRoute<'_>| {
+            if r.prefix == "198.51.100.0/24".parse::<IpNet>().unwrap() {
+                Verdict::Permit
+            } else {
+                Verdict::Deny
+            }
+        })),
+    });
+    let cond = add(&mut rib, cond);
+    // A default in the Loc-RIB is overridden by ours.
+    announce(&mut rib, up, route(&[65001], 11), &["0.0.0.0/0"]);
+    let got = drain(&mut rib, plain);
+    assert_eq!(got.len(), 1);
+    let d = got[0].1.clone().unwrap();
+    assert_eq!(
+        (d.as_path, d.next_hop),
+        (AsPathBuf::sequence([AS]), Some(nh(1)))
+    );
+    // Conditional: only the upstream's default (normal propagation) until
+    // the tracked prefix appears.
+    let got = drain(&mut rib, cond);
+    assert_eq!(
+        got[0].1.as_ref().unwrap().as_path,
+        AsPathBuf::sequence([AS, 65001])
+    );
+    announce(&mut rib, up, route(&[65001], 11), &["198.51.100.0/24"]);
+    let got = drain(&mut rib, cond);
+    let d = got.iter().find(|x| x.0.prefix.prefix_len() == 0).unwrap();
+    assert_eq!(d.1.as_ref().unwrap().as_path, AsPathBuf::sequence([AS]));
+    rib.withdraw(
+        up,
+        &[
+            Nlri::new(net("198.51.100.0/24")),
+            Nlri::new(net("0.0.0.0/0")),
+        ],
+    )
+    .unwrap();
+    let got = drain(&mut rib, cond);
+    assert!(
+        got.iter().all(|x| x.1.is_none()) && got.len() == 2,
+        "{got:?}"
+    );
+    assert!(
+        drain(&mut rib, plain).is_empty(),
+        "unconditional default stays"
+    );
+}
+
+//----------- soft reconfiguration, resolver, multipath, UPDATE input -----------------
+
+#[test]
+fn soft_reconfiguration_and_route_refresh() {
+    let mut rib = rib();
+    let soft = add(
+        &mut rib,
+        PeerConfig::new(info(11, 65001)).soft_reconfiguration_inbound(),
+    );
+    let hard = add(&mut rib, PeerConfig::new(info(12, 65002)));
+    let deny = || Arc::new(|_: &PolicyRoute<'_>| Verdict::Deny) as bgp_rib::SharedPolicy;
+    assert_eq!(
+        rib.set_import_policy(soft, deny()).unwrap(),
+        Reconfigured::Reevaluated
+    );
+    assert_eq!(
+        rib.set_import_policy(hard, deny()).unwrap(),
+        Reconfigured::RouteRefreshNeeded
+    );
+    announce(&mut rib, soft, route(&[65001], 11), &["198.51.100.0/24"]);
+    announce(&mut rib, hard, route(&[65002], 12), &["203.0.113.0/24"]);
+    assert!(rib.loc_rib().next().is_none());
+    assert_eq!(rib.adj_rib_in_pre_policy(soft).len(), 1);
+    assert!(rib.adj_rib_in_pre_policy(hard).is_empty());
+    let permit = Arc::new(bgp_rib::policy::PermitAll) as bgp_rib::SharedPolicy;
+    assert_eq!(
+        rib.set_import_policy(soft, permit.clone()).unwrap(),
+        Reconfigured::Reevaluated
+    );
+    assert_eq!(
+        rib.set_import_policy(hard, permit).unwrap(),
+        Reconfigured::RouteRefreshNeeded
+    );
+    let now: Vec<IpNet> = rib.loc_rib().map(|(p, _)| p).collect();
+    assert_eq!(now, [net("198.51.100.0/24")], "the hard peer must resend");
+}
+
+#[test]
+fn resolver_and_multipath() {
+    let mut cfg = RibConfig::new(AS, RID);
+    cfg.decision = DecisionConfig {
+        maximum_paths: 4,
+        ..DecisionConfig::default()
+    };
+    let mut rib = Rib::new(cfg);
+    let a = add(&mut rib, PeerConfig::new(info(11, 65001)));
+    let b = add(&mut rib, PeerConfig::new(info(12, 65001)));
+    let c = add(&mut rib, PeerConfig::new(info(13, 65001)));
+    announce(&mut rib, a, route(&[65001, 9], 11), &["198.51.100.0/24"]);
+    announce(&mut rib, b, route(&[65001, 9], 12), &["198.51.100.0/24"]);
+    announce(&mut rib, c, route(&[65001, 9], 13), &["198.51.100.0/24"]);
+    let ch = rib.drain_loc_rib();
+    assert_eq!(ch.last().unwrap().paths.len(), 3, "ECMP over three peers");
+    // The IGP says 192.0.2.11 is far and 192.0.2.13 unreachable.
+    rib.set_resolver(|n: &NextHop| match n {
+        NextHop::V4(a) if a.octets()[3] == 13 => None,
+        NextHop::V4(a) if a.octets()[3] == 11 => Some(50),
+        _ => Some(10),
+    });
+    let ch = rib.drain_loc_rib();
+    assert_eq!(ch.len(), 1);
+    assert_eq!(ch[0].paths.len(), 1);
+    assert_eq!(ch[0].paths[0].peer, b);
+    assert_eq!(ch[0].step, Some(DecisionStep::IgpCost));
+    assert_eq!(
+        rib.paths(&net("198.51.100.0/24")).len(),
+        3,
+        "kept, just not eligible"
+    );
+    let (p, r) = rib.longest_match("198.51.100.7".parse().unwrap()).unwrap();
+    assert_eq!((p, r.peer), (net("198.51.100.0/24"), b));
+}
+
+#[test]
+fn update_messages_in_and_out() {
+    let mut rib = rib();
+    let a = add(&mut rib, PeerConfig::new(info(11, 65001)));
+    let b = add(&mut rib, PeerConfig::new(info(12, 65002)));
+    let ctx = SessionContext::default();
+    let mut wire = Vec::new();
+    let attrs = [
+        PathAttribute::Origin(bgp_wire::attr::Origin::Igp),
+        PathAttribute::AsPath(AsPathBuf::sequence([65001])),
+    ];
+    let nlri: Vec<Nlri> = (0..300u32)
+        .map(|i| {
+            Nlri::new(IpNet::V4(
+                ipnet::Ipv4Net::new(Ipv4Addr::from(0x0a00_0000 + (i << 8)), 24).unwrap(),
+            ))
+        })
+        .collect();
+    UpdateBuilder::new(ctx)
+        .announce(Family::IPV4_UNICAST, &attrs, &nh(11), &nlri, &mut wire)
+        .unwrap();
+    let mut v6 = Vec::new();
+    UpdateBuilder::new(ctx)
+        .announce(
+            Family::IPV6_UNICAST,
+            &attrs,
+            &NextHop::V6 {
+                global: "2001:db8::11".parse().unwrap(),
+                link_local: None,
+            },
+            &[Nlri::new(net("2001:db8:1::/48"))],
+            &mut v6,
+        )
+        .unwrap();
+    wire.extend(v6);
+    UpdateBuilder::new(ctx)
+        .withdraw(Family::IPV4_UNICAST, &nlri[..100], &mut wire)
+        .unwrap();
+    for (_, m) in Messages::new(&wire, ctx) {
+        match m {
+            Ok(Message::Update(u)) => rib.update(a, &u).unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(rib.loc_rib().count(), 201);
+    // Withdrawn prefixes stay stored until the FIB has been told.
+    assert_eq!(rib.prefix_count(), (300, 1));
+    assert_eq!(rib.drain_loc_rib().len(), 201);
+    assert_eq!(rib.prefix_count(), (200, 1));
+    assert_eq!(
+        rib.attribute_sets(),
+        2,
+        "one set per family (next hops differ)"
+    );
+    let ch = rib.drain_adj_rib_out(b).unwrap();
+    assert_eq!(ch.announced.len(), 1, "grouped under one attribute set");
+    assert_eq!(ch.len(), 200);
+    let mut out = Vec::new();
+    let n = ch.encode(&UpdateBuilder::new(ctx), &mut out).unwrap();
+    assert!((1..=3).contains(&n), "{n} UPDATEs for 200 prefixes");
+    let mut seen = 0;
+    for (_, m) in Messages::new(&out, ctx) {
+        let Ok(Message::Update(u)) = m else { panic!() };
+        assert_eq!(u.next_hop(), Some(Ipv4Addr::new(192, 0, 2, 1)));
+        seen += u.all_announced().count();
+    }
+    assert_eq!(seen, 200);
+}
