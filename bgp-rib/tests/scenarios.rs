@@ -441,6 +441,7 @@ fn graceful_restart_stale_paths() {
     rib.drain_loc_rib();
 
     // The session drops; the peer restarts gracefully for IPv4 only.
+    #[allow(clippy::disallowed_methods)] // the test harness is the caller: one epoch
     let t0 = Instant::now();
     let deadline = t0 + Duration::from_secs(120);
     rib.peer_down_graceful(
