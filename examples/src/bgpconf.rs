@@ -204,6 +204,8 @@ pub struct ListenRange {
     pub range: IpNet,
     /// The peer-group.
     pub group: String,
+    /// The line it was written on.
+    pub line: usize,
 }
 
 /// `network PREFIX [route-map NAME]`.
@@ -530,6 +532,14 @@ impl BgpConfig {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        for r in &self.listen_ranges {
+            if !self.groups.contains_key(&r.group) {
+                return Err(ConfigError {
+                    line: r.line,
+                    message: format!("peer-group '{}' is not configured", r.group),
+                });
+            }
+        }
         for n in &self.neighbors {
             let r = self.resolve(n);
             if r.settings.remote_as.is_none() {
@@ -623,10 +633,12 @@ fn parse_bgp_option(cx: &mut Ctx<'_>, words: &[&str], text: &str) -> Result<(), 
             }
             let group = word(cx, w, 5, "a peer-group name")?;
             cx.end(w, 6)?;
-            if !cx.cfg.groups.contains_key(&group) {
-                return cx.err(format!("peer-group '{group}' is not configured"));
-            }
-            cx.cfg.listen_ranges.push(ListenRange { range, group });
+            // FRR may print the range before the group's lines; checked at the end.
+            cx.cfg.listen_ranges.push(ListenRange {
+                range,
+                group,
+                line: cx.line,
+            });
             Ok(())
         }
         ["bgp", "listen", "limit", ..] if !no => {

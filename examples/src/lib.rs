@@ -5,6 +5,8 @@
 
 pub mod bgpconf;
 pub mod json;
+pub mod router;
+pub mod sim;
 pub mod routes;
 
 /// Parses hex text: whitespace and `:` separators are ignored, and an

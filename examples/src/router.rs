@@ -1,0 +1,1148 @@
+//! A whole BGP speaker, sans-IO: sessions, RIB and policies wired together
+//! from an FRR-style configuration.
+//!
+//! [`Router`] is what `speaker` runs on tokio sockets and what `fabric` runs
+//! by the thousand in virtual time. It owns one [`Session`] per neighbor
+//! (two for a moment during a connection collision), one [`Rib`], and the
+//! compiled [`Policies`]; the caller owns the transport and the clock.
+//!
+//! # The run loop
+//! The caller feeds transport events and time in:
+//! [`accept`](Router::accept), [`connected`](Router::connected),
+//! [`connect_failed`](Router::connect_failed), [`input`](Router::input),
+//! [`closed`](Router::closed), [`handle_timeout`](Router::handle_timeout),
+//! and commands ([`announce`](Router::announce), [`clear`](Router::clear),
+//! [`shutdown`](Router::shutdown), …). After each, it drains
+//! [`poll_output`](Router::poll_output) until `None` — connections to open,
+//! bytes to write, connections to close, Loc-RIB changes for a FIB, log
+//! lines — and sleeps until [`poll_timeout`](Router::poll_timeout).
+//!
+//! Routes are propagated at once (an MRAI of zero, as FRR does for iBGP and
+//! by default for eBGP): every input that changes the RIB is followed by
+//! draining its changes into UPDATEs for the established neighbors.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bgp_fsm::{CloseReason, Event, Session, SessionConfig, StateKind};
+use bgp_policy::Policies;
+use bgp_policy::prefix_list::AddrFamily;
+use bgp_rib::policy::{PeerInfo, Policy, PolicyRoute, Source, Verdict};
+use bgp_rib::{
+    AddPathSend, DecisionConfig, DefaultOriginate, LocRibChange, NextHopMode, PeerConfig, PeerId,
+    Rib, RibConfig, SharedPolicy,
+};
+use bgp_wire::codepoint::{AddPathMode, RouteRefreshSubtype};
+use bgp_wire::{Family, FamilySet, RouteAttrs, UpdateBuilder};
+use bytes::BytesMut;
+use ipnet::IpNet;
+
+use crate::bgpconf::{Af, BgpConfig, RemoteAs, ResolvedNeighbor};
+
+/// A transport connection, named by the router.
+pub type ConnId = u64;
+
+/// What the router asks of its caller.
+#[derive(Debug)]
+pub enum Output {
+    /// Open a TCP connection to `remote` (from `local` when given) and report
+    /// it with [`Router::connected`] or [`Router::connect_failed`].
+    Connect {
+        /// The connection's name.
+        conn: ConnId,
+        /// Where to.
+        remote: SocketAddr,
+        /// The source address (`update-source`).
+        local: Option<IpAddr>,
+    },
+    /// Write these bytes on the connection.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// Close the connection, after writing what was sent on it.
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// The Loc-RIB's best path for a prefix changed (program a FIB here).
+    Fib(LocRibChange),
+    /// Something worth a log line.
+    Log(String),
+}
+
+/// What `clear neighbor` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clear {
+    /// Reset the session.
+    Hard,
+    /// Apply the import policy again (from the soft-reconfiguration copy,
+    /// or by asking the peer with ROUTE-REFRESH).
+    SoftIn,
+    /// Send the Adj-RIB-Out again under the current export policy.
+    SoftOut,
+}
+
+/// One line of `show summary`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeighborSummary {
+    /// The neighbor's address.
+    pub address: IpAddr,
+    /// Its AS (as configured, or as learned for `external`/`internal`).
+    pub asn: Option<u32>,
+    /// The session state.
+    pub state: StateKind,
+    /// Time in Established.
+    pub uptime: Option<Duration>,
+    /// Prefixes the peer announced (Adj-RIB-In).
+    pub received: usize,
+    /// Prefixes accepted by import policy.
+    pub accepted: usize,
+    /// Prefixes advertised to it.
+    pub advertised: usize,
+    /// `description`.
+    pub description: Option<String>,
+    /// Accepted from a `bgp listen range`.
+    pub dynamic: bool,
+}
+
+/// A configuration error found when building policies for a neighbor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouterError(pub String);
+
+impl std::fmt::Display for RouterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+struct Slot {
+    session: Session,
+    conn: Option<ConnId>,
+    inbox: BytesMut,
+}
+
+struct Nbr {
+    cfg: ResolvedNeighbor,
+    dynamic: bool,
+    main: Slot,
+    /// An inbound connection that arrived while `main` was past Active
+    /// (RFC 4271 §6.8): kept until the collision is decided.
+    candidate: Option<Slot>,
+    rib_peer: Option<PeerId>,
+    /// Our address on the current connection.
+    local: Option<IpAddr>,
+    up_since: Option<Instant>,
+    remove_when_down: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Which {
+    Main,
+    Candidate,
+}
+
+/// The speaker core. See the [module docs](self).
+pub struct Router {
+    bgp: BgpConfig,
+    policies: Arc<Policies>,
+    rib: Rib,
+    router_id: Ipv4Addr,
+    nbrs: Vec<Option<Nbr>>,
+    conns: HashMap<ConnId, (usize, Which)>,
+    next_conn: ConnId,
+    out: VecDeque<Output>,
+    seed: u64,
+    buf: Vec<u8>,
+}
+
+const BGP_PORT: u16 = 179;
+
+impl Router {
+    /// A router for `bgp` with `policies`; neighbors are started at `now`
+    /// (unless `shutdown`). `seed` seeds the sessions' timer jitter.
+    pub fn new(
+        bgp: BgpConfig,
+        policies: Policies,
+        now: Instant,
+        seed: u64,
+    ) -> Result<Self, RouterError> {
+        let router_id = bgp
+            .router_id
+            .or_else(|| {
+                bgp.neighbors
+                    .iter()
+                    .find_map(|n| match n.settings.update_source {
+                        Some(IpAddr::V4(a)) => Some(a),
+                        _ => None,
+                    })
+            })
+            .ok_or_else(|| RouterError("no 'bgp router-id' and no IPv4 update-source".into()))?;
+        let mut decision = DecisionConfig::default();
+        decision.always_compare_med = bgp.bestpath.always_compare_med;
+        decision.deterministic_med = bgp.bestpath.deterministic_med;
+        decision.med_missing_as_worst = bgp.bestpath.med_missing_as_worst;
+        decision.ignore_as_path_length = bgp.bestpath.as_path_ignore;
+        decision.multipath_relax = bgp.bestpath.multipath_relax;
+        let rib = Rib::new(RibConfig {
+            cluster_id: bgp.cluster_id,
+            decision,
+            ..RibConfig::new(bgp.asn, router_id)
+        });
+        let mut r = Self {
+            bgp,
+            policies: Arc::new(policies),
+            rib,
+            router_id,
+            nbrs: Vec::new(),
+            conns: HashMap::new(),
+            next_conn: 1,
+            out: VecDeque::new(),
+            seed,
+            buf: Vec::new(),
+        };
+        r.check_policies()?;
+        r.originate_networks()?;
+        let configured: Vec<ResolvedNeighbor> = r.bgp.resolved_neighbors().collect();
+        for n in configured {
+            r.add_neighbor(n, false, now);
+        }
+        r.flush(now);
+        Ok(r)
+    }
+
+    /// Every policy name the configuration refers to must exist: FRR would
+    /// deny everything through a missing one, which is almost never meant.
+    fn check_policies(&self) -> Result<(), RouterError> {
+        let cfg = self.policies.config();
+        let groups = self.bgp.groups.iter().map(|(g, s)| (g.clone(), s));
+        let nbrs = self
+            .bgp
+            .neighbors
+            .iter()
+            .map(|n| (n.address.to_string(), &n.settings));
+        for (who, s) in groups.chain(nbrs) {
+            for (af, a) in &s.af {
+                let fam = addr_family(*af);
+                for pl in [&a.prefix_list_in, &a.prefix_list_out]
+                    .into_iter()
+                    .flatten()
+                {
+                    if cfg.prefix_list(fam, pl).is_none() {
+                        return Err(RouterError(format!(
+                            "neighbor {who}: prefix-list {pl} ({}) is not defined",
+                            af_name(*af)
+                        )));
+                    }
+                }
+                let rms = [&a.route_map_in, &a.route_map_out]
+                    .into_iter()
+                    .flatten()
+                    .chain(a.default_originate.iter().flatten());
+                for rm in rms {
+                    if !self.policies.route_map(rm).exists() {
+                        return Err(RouterError(format!(
+                            "neighbor {who}: route-map {rm} is not defined"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn originate_networks(&mut self) -> Result<(), RouterError> {
+        let local = self.local_info();
+        let networks: Vec<_> = self.bgp.networks.values().flatten().cloned().collect();
+        for n in networks {
+            let mut attrs = RouteAttrs::default();
+            if let Some(rm) = &n.route_map {
+                let route = PolicyRoute {
+                    prefix: n.prefix,
+                    path_id: None,
+                    attrs: &attrs,
+                    weight: 32768,
+                    source: Source::Static,
+                    direction: bgp_rib::policy::Direction::Import,
+                    peer: &local,
+                };
+                match self.policies.route_map(rm).evaluate(&route) {
+                    Verdict::Deny => continue,
+                    Verdict::Permit => {}
+                    Verdict::Modified(m) => attrs = m.attrs,
+                }
+            }
+            self.rib.originate(n.prefix, attrs, Source::Static);
+        }
+        Ok(())
+    }
+
+    fn local_info(&self) -> PeerInfo {
+        PeerInfo {
+            address: IpAddr::V4(self.router_id),
+            local_address: IpAddr::V4(self.router_id),
+            asn: self.bgp.asn,
+            local_asn: self.bgp.asn,
+            router_id: self.router_id,
+            role: None,
+        }
+    }
+
+    fn session_config(&self, n: &ResolvedNeighbor, passive: bool, idx: usize) -> SessionConfig {
+        let s = &n.settings;
+        let peer_as = match s.remote_as {
+            Some(RemoteAs::Asn(a)) => Some(a),
+            Some(RemoteAs::Internal) => Some(self.bgp.asn),
+            Some(RemoteAs::External) | None => None,
+        };
+        let mut c = SessionConfig::new(self.bgp.asn, peer_as, self.router_id);
+        if let Some((ka, hold)) = s.timers {
+            c.hold_time = hold;
+            c.keepalive_time = Some(Duration::from_secs(u64::from(ka)));
+        }
+        if let Some(cr) = s.connect_retry {
+            c.connect_retry_time = Duration::from_secs(u64::from(cr));
+        }
+        c.passive = passive || s.passive == Some(true);
+        c.families = [Af::Ipv4Unicast, Af::Ipv6Unicast]
+            .into_iter()
+            .filter(|af| n.af(*af).is_some())
+            .map(family)
+            .collect();
+        c.add_path = [Af::Ipv4Unicast, Af::Ipv6Unicast]
+            .into_iter()
+            .filter(|af| {
+                n.af(*af)
+                    .is_some_and(|a| a.addpath_tx_all_paths == Some(true))
+            })
+            .map(|af| (family(af), AddPathMode::SEND))
+            .collect();
+        if s.extended_nexthop == Some(true) {
+            c.extended_next_hop = vec![(Family::IPV4_UNICAST, bgp_wire::Afi::IPV6)];
+        }
+        c.max_prefixes = [Af::Ipv4Unicast, Af::Ipv6Unicast]
+            .into_iter()
+            .filter_map(|af| Some((family(af), n.af(af)?.maximum_prefix?)))
+            .map(|(f, m)| {
+                let mut mp = bgp_fsm::MaxPrefix::new(m.limit);
+                mp.warning_only = m.warning_only;
+                mp.restart = (m.restart_minutes > 0)
+                    .then(|| Duration::from_secs(60 * u64::from(m.restart_minutes)));
+                (f, mp)
+            })
+            .collect();
+        c.rng_seed = self.seed ^ (idx as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        c
+    }
+
+    fn add_neighbor(&mut self, cfg: ResolvedNeighbor, dynamic: bool, now: Instant) -> usize {
+        let idx = self
+            .nbrs
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(self.nbrs.len());
+        let session = Session::new(self.session_config(&cfg, dynamic, idx));
+        let mut n = Nbr {
+            cfg,
+            dynamic,
+            main: Slot {
+                session,
+                conn: None,
+                inbox: BytesMut::new(),
+            },
+            candidate: None,
+            rib_peer: None,
+            local: None,
+            up_since: None,
+            remove_when_down: false,
+        };
+        if n.cfg.settings.shutdown.is_none() {
+            n.main.session.start(now);
+        }
+        if idx == self.nbrs.len() {
+            self.nbrs.push(Some(n));
+        } else {
+            self.nbrs[idx] = Some(n);
+        }
+        self.pump(now, idx);
+        idx
+    }
+
+    fn new_conn(&mut self, idx: usize, which: Which) -> ConnId {
+        let c = self.next_conn;
+        self.next_conn += 1;
+        self.conns.insert(c, (idx, which));
+        c
+    }
+
+    fn slot(&mut self, idx: usize, which: Which) -> Option<&mut Slot> {
+        let n = self.nbrs.get_mut(idx)?.as_mut()?;
+        match which {
+            Which::Main => Some(&mut n.main),
+            Which::Candidate => n.candidate.as_mut(),
+        }
+    }
+}
+
+/// # Transport input
+impl Router {
+    /// A TCP connection arrived from `remote` on our `local` address. Returns
+    /// its name, or `None` when it is refused (close it): no neighbor or
+    /// listen range matches, the neighbor is shut down, or it already has an
+    /// established session.
+    pub fn accept(
+        &mut self,
+        now: Instant,
+        remote: SocketAddr,
+        local: SocketAddr,
+    ) -> Option<ConnId> {
+        let addr = remote.ip();
+        let idx = match self.find(addr) {
+            Some(i) => i,
+            None => {
+                let cfg = self.bgp.resolve_dynamic(addr)?;
+                self.out.push_back(Output::Log(format!(
+                    "{addr}: dynamic neighbor accepted (peer-group {})",
+                    cfg.group.as_deref().unwrap_or("?")
+                )));
+                self.add_neighbor(cfg, true, now)
+            }
+        };
+        let n = self.nbrs[idx].as_mut()?;
+        let state = n.main.session.state();
+        let which = match state {
+            StateKind::Idle | StateKind::Established => return None,
+            StateKind::Connect | StateKind::Active => {
+                // Drop our own connection attempt in favour of theirs.
+                if let Some(c) = n.main.conn.take() {
+                    self.conns.remove(&c);
+                    self.out.push_back(Output::Close { conn: c });
+                }
+                n.main.session.handle_accepted(now);
+                Which::Main
+            }
+            StateKind::OpenSent | StateKind::OpenConfirm => {
+                if n.candidate.is_some() {
+                    return None;
+                }
+                let mut cfg = n.main.session.config().clone();
+                cfg.passive = true;
+                cfg.automatic_restart = false;
+                let mut s = Session::new(cfg);
+                s.start(now);
+                s.handle_accepted(now);
+                n.candidate = Some(Slot {
+                    session: s,
+                    conn: None,
+                    inbox: BytesMut::new(),
+                });
+                Which::Candidate
+            }
+        };
+        n.local = Some(local.ip());
+        let conn = self.new_conn(idx, which);
+        self.slot(idx, which).expect("just set").conn = Some(conn);
+        self.pump(now, idx);
+        Some(conn)
+    }
+
+    /// The connection asked for by [`Output::Connect`] is up, from `local`.
+    pub fn connected(&mut self, now: Instant, conn: ConnId, local: SocketAddr) {
+        let Some(&(idx, which)) = self.conns.get(&conn) else {
+            return;
+        };
+        if let Some(n) = self.nbrs[idx].as_mut() {
+            n.local = Some(local.ip());
+        }
+        if let Some(s) = self.slot(idx, which) {
+            s.session.handle_connected(now);
+        }
+        self.pump(now, idx);
+    }
+
+    /// The connection asked for could not be made.
+    pub fn connect_failed(&mut self, now: Instant, conn: ConnId) {
+        let Some((idx, which)) = self.conns.remove(&conn) else {
+            return;
+        };
+        if let Some(s) = self.slot(idx, which) {
+            s.conn = None;
+            s.session.handle_connect_failed(now);
+        }
+        self.pump(now, idx);
+    }
+
+    /// Bytes arrived on a connection.
+    pub fn input(&mut self, now: Instant, conn: ConnId, bytes: &[u8]) {
+        let Some(&(idx, which)) = self.conns.get(&conn) else {
+            return;
+        };
+        if let Some(s) = self.slot(idx, which) {
+            s.inbox.extend_from_slice(bytes);
+            let Slot { session, inbox, .. } = s;
+            session.handle_input(now, inbox);
+        }
+        self.pump(now, idx);
+    }
+
+    /// The peer closed the connection (or it broke).
+    pub fn closed(&mut self, now: Instant, conn: ConnId) {
+        let Some((idx, which)) = self.conns.remove(&conn) else {
+            return;
+        };
+        if let Some(s) = self.slot(idx, which) {
+            s.conn = None;
+            s.inbox.clear();
+            s.session.handle_closed(now);
+        }
+        self.pump(now, idx);
+    }
+
+    /// Time passed: run whatever timers expired at or before `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for idx in 0..self.nbrs.len() {
+            let Some(n) = self.nbrs[idx].as_mut() else {
+                continue;
+            };
+            let due = |s: &Session| s.poll_timeout().is_some_and(|t| t <= now);
+            let mut any = false;
+            if due(&n.main.session) {
+                n.main.session.handle_timeout(now);
+                any = true;
+            }
+            if let Some(c) = n.candidate.as_mut().filter(|c| due(&c.session)) {
+                c.session.handle_timeout(now);
+                any = true;
+            }
+            if any {
+                self.pump(now, idx);
+            }
+        }
+        if self.rib.poll_timeout().is_some_and(|t| t <= now) {
+            self.rib.handle_timeout(now);
+            self.flush(now);
+        }
+    }
+
+    /// The earliest instant at which [`handle_timeout`](Self::handle_timeout)
+    /// has work.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.nbrs
+            .iter()
+            .flatten()
+            .flat_map(|n| {
+                [
+                    n.main.session.poll_timeout(),
+                    n.candidate.as_ref().and_then(|c| c.session.poll_timeout()),
+                ]
+            })
+            .chain([self.rib.poll_timeout()])
+            .flatten()
+            .min()
+    }
+
+    /// The next thing for the caller to do.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+}
+
+/// # Commands
+impl Router {
+    /// Originates `prefix` with `attrs` (the control socket's `announce
+    /// route`).
+    pub fn announce(&mut self, now: Instant, prefix: IpNet, attrs: RouteAttrs) {
+        self.rib.originate(prefix, attrs, Source::Static);
+        self.flush(now);
+    }
+
+    /// Withdraws a prefix originated with [`announce`](Self::announce).
+    pub fn withdraw(&mut self, now: Instant, prefix: IpNet) {
+        self.rib.withdraw_originated(prefix);
+        self.flush(now);
+    }
+
+    /// `clear neighbor ADDR [soft in|out]`. `false` if there is no such
+    /// neighbor.
+    pub fn clear(&mut self, now: Instant, addr: IpAddr, how: Clear) -> bool {
+        let Some(idx) = self.find(addr) else {
+            return false;
+        };
+        let n = self.nbrs[idx].as_mut().expect("found");
+        match how {
+            Clear::Hard => n.main.session.reset(now, "", false),
+            Clear::SoftIn => {
+                let soft = [Af::Ipv4Unicast, Af::Ipv6Unicast].into_iter().any(|af| {
+                    n.cfg
+                        .af(af)
+                        .is_some_and(|a| a.soft_reconfiguration_inbound == Some(true))
+                });
+                if let (true, Some(p)) = (soft, n.rib_peer) {
+                    let policy = import_policy(
+                        &self.policies,
+                        &n.cfg,
+                        self.bgp.ebgp_requires_policy,
+                        self.bgp.asn,
+                    );
+                    let _ = self.rib.set_import_policy(p, policy);
+                } else {
+                    for f in [Family::IPV4_UNICAST, Family::IPV6_UNICAST] {
+                        let _ =
+                            n.main
+                                .session
+                                .send_route_refresh(now, f, RouteRefreshSubtype::NORMAL);
+                    }
+                }
+            }
+            Clear::SoftOut => {
+                if let Some(p) = n.rib_peer {
+                    let policy = export_policy(
+                        &self.policies,
+                        &n.cfg,
+                        self.bgp.ebgp_requires_policy,
+                        self.bgp.asn,
+                    );
+                    let _ = self.rib.set_export_policy(p, policy);
+                }
+            }
+        }
+        self.pump(now, idx);
+        true
+    }
+
+    /// Sends every neighbor a Cease (administrative shutdown, with
+    /// `message` as the RFC 9003 communication) and stops.
+    pub fn shutdown(&mut self, now: Instant, message: &str) {
+        for idx in 0..self.nbrs.len() {
+            if let Some(n) = self.nbrs[idx].as_mut() {
+                n.main.session.stop(now, message);
+                if let Some(c) = n.candidate.as_mut() {
+                    c.session.stop(now, message);
+                }
+                self.pump(now, idx);
+            }
+        }
+    }
+
+    /// Whether no connection is open any more (after [`shutdown`](Self::shutdown)).
+    pub fn is_quiet(&self) -> bool {
+        self.conns.is_empty()
+    }
+
+    /// Replaces the policies (a `reload`): every neighbor's import and
+    /// export policies are swapped in place; sessions stay up. Import
+    /// changes take effect from the soft-reconfiguration copy, or by
+    /// ROUTE-REFRESH.
+    pub fn set_policies(&mut self, now: Instant, policies: Policies) -> Result<(), RouterError> {
+        let old = std::mem::replace(&mut self.policies, Arc::new(policies));
+        if let Err(e) = self.check_policies() {
+            self.policies = old;
+            return Err(e);
+        }
+        let addrs: Vec<IpAddr> = self.nbrs.iter().flatten().map(|n| n.cfg.address).collect();
+        for a in addrs {
+            self.clear(now, a, Clear::SoftIn);
+            self.clear(now, a, Clear::SoftOut);
+        }
+        Ok(())
+    }
+}
+
+/// # Getters
+impl Router {
+    /// The RIB (for `show rib`, `show neighbor … routes`).
+    pub const fn rib(&self) -> &Rib {
+        &self.rib
+    }
+
+    /// Our AS.
+    pub const fn asn(&self) -> u32 {
+        self.bgp.asn
+    }
+
+    /// Our router ID.
+    pub const fn router_id(&self) -> Ipv4Addr {
+        self.router_id
+    }
+
+    /// The RIB's peer for a neighbor address, once it has been up.
+    pub fn rib_peer(&self, addr: IpAddr) -> Option<PeerId> {
+        self.nbrs[self.find(addr)?].as_ref()?.rib_peer
+    }
+
+    /// The session state of a neighbor.
+    pub fn state(&self, addr: IpAddr) -> Option<StateKind> {
+        Some(self.nbrs[self.find(addr)?].as_ref()?.main.session.state())
+    }
+
+    /// `show summary`.
+    pub fn summary(&self, now: Instant) -> Vec<NeighborSummary> {
+        self.nbrs
+            .iter()
+            .flatten()
+            .map(|n| {
+                let (received, accepted, advertised) = match n.rib_peer {
+                    Some(p) => (
+                        if n.cfg
+                            .settings
+                            .af
+                            .values()
+                            .any(|a| a.soft_reconfiguration_inbound == Some(true))
+                        {
+                            self.rib.adj_rib_in_pre_policy(p).len()
+                        } else {
+                            self.rib.adj_rib_in(p).len()
+                        },
+                        self.rib.adj_rib_in(p).len(),
+                        self.rib.adj_rib_out(p).len(),
+                    ),
+                    None => (0, 0, 0),
+                };
+                NeighborSummary {
+                    address: n.cfg.address,
+                    asn: n.main.session.peer_as().or(match n.cfg.settings.remote_as {
+                        Some(RemoteAs::Asn(a)) => Some(a),
+                        Some(RemoteAs::Internal) => Some(self.bgp.asn),
+                        _ => None,
+                    }),
+                    state: n.main.session.state(),
+                    uptime: n.main.session.uptime(now),
+                    received,
+                    accepted,
+                    advertised,
+                    description: n.cfg.settings.description.clone(),
+                    dynamic: n.dynamic,
+                }
+            })
+            .collect()
+    }
+
+    fn find(&self, addr: IpAddr) -> Option<usize> {
+        self.nbrs
+            .iter()
+            .position(|n| n.as_ref().is_some_and(|n| n.cfg.address == addr))
+    }
+}
+
+/// # Internals
+impl Router {
+    /// Drains one neighbor's sessions: bytes, events, collision, then the
+    /// RIB's changes for everyone.
+    fn pump(&mut self, now: Instant, idx: usize) {
+        let mut changed = false;
+        for which in [Which::Main, Which::Candidate] {
+            loop {
+                let Some(slot) = self.slot(idx, which) else {
+                    break;
+                };
+                let mut bytes = Vec::new();
+                let _ = slot.session.poll_transmit(&mut bytes);
+                let conn = slot.conn;
+                let event = slot.session.poll_event();
+                if let (false, Some(conn)) = (bytes.is_empty(), conn) {
+                    self.out.push_back(Output::Send { conn, bytes });
+                }
+                let Some(event) = event else { break };
+                changed |= self.on_event(now, idx, which, event);
+            }
+        }
+        self.resolve_collision(now, idx);
+        let remove = self.nbrs[idx].as_ref().is_some_and(|n| {
+            n.remove_when_down
+                && n.main.conn.is_none()
+                && n.main.session.state() != StateKind::Established
+        });
+        if remove {
+            if let Some(p) = self.nbrs[idx].take().and_then(|n| n.rib_peer) {
+                let _ = self.rib.remove_peer(p);
+                changed = true;
+            }
+        }
+        if changed {
+            self.flush(now);
+        }
+    }
+
+    fn on_event(&mut self, now: Instant, idx: usize, which: Which, event: Event) -> bool {
+        let asn = self.bgp.asn;
+        let requires_policy = self.bgp.ebgp_requires_policy;
+        let n = self.nbrs[idx].as_mut().expect("pumped");
+        let addr = n.cfg.address;
+        match event {
+            Event::Connect => {
+                let port = n.cfg.settings.port.unwrap_or(BGP_PORT);
+                let local = n.cfg.settings.update_source;
+                let conn = self.new_conn(idx, which);
+                if let Some(s) = self.slot(idx, which) {
+                    s.conn = Some(conn);
+                }
+                self.out.push_back(Output::Connect {
+                    conn,
+                    remote: SocketAddr::new(addr, port),
+                    local,
+                });
+                false
+            }
+            Event::Disconnect(reason) => {
+                if let Some(s) = self.slot(idx, which) {
+                    s.inbox.clear();
+                    if let Some(c) = s.conn.take() {
+                        self.conns.remove(&c);
+                        self.out.push_back(Output::Close { conn: c });
+                    }
+                }
+                if !matches!(
+                    reason,
+                    CloseReason::ConnectionClosed | CloseReason::ConnectRetryExpired
+                ) {
+                    self.out
+                        .push_back(Output::Log(format!("{addr}: closed: {reason:?}")));
+                }
+                let n = self.nbrs[idx].as_mut().expect("pumped");
+                if which == Which::Candidate {
+                    n.candidate = None;
+                } else if n.dynamic {
+                    n.remove_when_down = true;
+                }
+                false
+            }
+            Event::Established => {
+                if which == Which::Candidate {
+                    // The candidate won (or the main one is gone): it becomes main.
+                    let cand = n.candidate.take().expect("candidate event");
+                    let old = std::mem::replace(&mut n.main, cand);
+                    if let Some(c) = old.conn {
+                        self.conns.remove(&c);
+                        self.out.push_back(Output::Close { conn: c });
+                    }
+                    if let Some(c) = n.main.conn {
+                        self.conns.insert(c, (idx, Which::Main));
+                    }
+                }
+                let n = self.nbrs[idx].as_mut().expect("pumped");
+                n.up_since = Some(now);
+                let peer_as = n.main.session.peer_as().unwrap_or(asn);
+                let router_id = n
+                    .main
+                    .session
+                    .peer_bgp_id()
+                    .unwrap_or(Ipv4Addr::UNSPECIFIED);
+                let local = n.local.unwrap_or(IpAddr::V4(self.router_id));
+                let info = PeerInfo {
+                    address: addr,
+                    local_address: local,
+                    asn: peer_as,
+                    local_asn: asn,
+                    router_id,
+                    role: None,
+                };
+                let peer = match n.rib_peer {
+                    Some(p) if self.rib.peer_config(p).is_ok_and(|c| c.info == info) => p,
+                    old => {
+                        if let Some(p) = old {
+                            let _ = self.rib.remove_peer(p);
+                        }
+                        let pc = peer_config(&self.policies, &n.cfg, info, requires_policy, asn);
+                        match self.rib.add_peer(pc) {
+                            Ok(p) => p,
+                            Err(e) => {
+                                self.out.push_back(Output::Log(format!(
+                                    "{addr}: RIB refused the peer: {e}"
+                                )));
+                                n.main.session.reset(now, "", false);
+                                return false;
+                            }
+                        }
+                    }
+                };
+                n.rib_peer = Some(peer);
+                let _ = self.rib.peer_up(peer);
+                self.out
+                    .push_back(Output::Log(format!("{addr}: established (AS {peer_as})")));
+                true
+            }
+            Event::Down { reason, stale } => {
+                n.up_since = None;
+                self.out
+                    .push_back(Output::Log(format!("{addr}: down: {reason:?}")));
+                if let Some(p) = n.rib_peer {
+                    if stale.is_empty() {
+                        let _ = self.rib.peer_down(p);
+                    } else {
+                        // The session's restart timer ends the stale period
+                        // (Event::StaleRoutesFlush), or the peer's End-of-RIB.
+                        let _ = self.rib.peer_down_graceful(p, stale, None);
+                    }
+                }
+                true
+            }
+            Event::Update(u) => {
+                let Some(p) = n.rib_peer else { return false };
+                if let Err(e) = self.rib.update(p, &u.update()) {
+                    self.out.push_back(Output::Log(format!("{addr}: RIB: {e}")));
+                }
+                true
+            }
+            Event::EndOfRib(f) => {
+                if let Some(p) = n.rib_peer {
+                    let _ = self.rib.end_of_rib(p, f);
+                }
+                true
+            }
+            Event::RouteRefresh(_) => {
+                if let Some(p) = n.rib_peer {
+                    let policy = export_policy(&self.policies, &n.cfg, requires_policy, asn);
+                    let _ = self.rib.set_export_policy(p, policy);
+                }
+                true
+            }
+            Event::StaleRoutesFlush { family, .. } => {
+                if let Some(p) = n.rib_peer {
+                    let _ = self.rib.end_of_rib(p, family);
+                }
+                true
+            }
+            Event::MaxPrefixExceeded {
+                family,
+                count,
+                limit,
+                warning_only,
+            } => {
+                self.out.push_back(Output::Log(format!(
+                    "{addr}: {family}: {count} prefixes exceed the limit of {limit}{}",
+                    if warning_only { " (warning only)" } else { "" }
+                )));
+                false
+            }
+            other => {
+                if let Event::StateChanged { .. } = other {
+                    return false;
+                }
+                self.out
+                    .push_back(Output::Log(format!("{addr}: {other:?}")));
+                false
+            }
+        }
+    }
+
+    /// RFC 4271 §6.8 between the main session and an inbound candidate.
+    fn resolve_collision(&mut self, now: Instant, idx: usize) {
+        let Some(n) = self.nbrs[idx].as_mut() else {
+            return;
+        };
+        let Some(c) = n.candidate.as_mut() else {
+            return;
+        };
+        if n.main.session.state() == StateKind::Idle && n.main.conn.is_none() {
+            // Our side gave up; the inbound connection simply carries on.
+            let cand = n.candidate.take().expect("checked");
+            n.main = cand;
+            if let Some(conn) = n.main.conn {
+                self.conns.insert(conn, (idx, Which::Main));
+            }
+            return;
+        }
+        if bgp_fsm::resolve_collision(now, &mut n.main.session, &mut c.session).is_some() {
+            self.pump(now, idx);
+        }
+    }
+
+    /// Moves the RIB's changes out: FIB changes, then UPDATEs for every
+    /// established neighbor.
+    fn flush(&mut self, now: Instant) {
+        for c in self.rib.drain_loc_rib() {
+            self.out.push_back(Output::Fib(c));
+        }
+        for idx in 0..self.nbrs.len() {
+            let Some(n) = self.nbrs[idx].as_mut() else {
+                continue;
+            };
+            let (Some(p), Some(ctx)) = (n.rib_peer, n.main.session.send_context()) else {
+                continue;
+            };
+            if n.main.session.state() != StateKind::Established {
+                continue;
+            }
+            let Ok(changes) = self.rib.drain_adj_rib_out(p) else {
+                continue;
+            };
+            if changes.is_empty() {
+                continue;
+            }
+            self.buf.clear();
+            match changes.encode(&UpdateBuilder::new(ctx), &mut self.buf) {
+                Ok(_) => {
+                    if let Err(e) = n.main.session.send_update(now, &self.buf) {
+                        self.out
+                            .push_back(Output::Log(format!("{}: send: {e:?}", n.cfg.address)));
+                    }
+                }
+                Err(e) => self
+                    .out
+                    .push_back(Output::Log(format!("{}: encode: {e}", n.cfg.address))),
+            }
+            let mut bytes = Vec::new();
+            let _ = n.main.session.poll_transmit(&mut bytes);
+            if let (false, Some(conn)) = (bytes.is_empty(), n.main.conn) {
+                self.out.push_back(Output::Send { conn, bytes });
+            }
+        }
+    }
+}
+
+fn family(af: Af) -> Family {
+    match af {
+        Af::Ipv4Unicast => Family::IPV4_UNICAST,
+        Af::Ipv6Unicast => Family::IPV6_UNICAST,
+    }
+}
+
+fn addr_family(af: Af) -> AddrFamily {
+    match af {
+        Af::Ipv4Unicast => AddrFamily::Ipv4,
+        Af::Ipv6Unicast => AddrFamily::Ipv6,
+    }
+}
+
+fn af_name(af: Af) -> &'static str {
+    match af {
+        Af::Ipv4Unicast => "ipv4",
+        Af::Ipv6Unicast => "ipv6",
+    }
+}
+
+/// A neighbor's import or export policy as FRR applies it: per address
+/// family, the prefix-list first, then the route-map; both must permit.
+/// Under `bgp ebgp-requires-policy` (RFC 8212) an eBGP neighbor without
+/// either denies everything.
+struct NeighborPolicy {
+    policies: Arc<Policies>,
+    /// Per family (IPv4, IPv6): prefix-list and route-map names, and whether
+    /// the family has neither but needs one.
+    af: [(Option<String>, Option<String>, bool); 2],
+}
+
+impl Policy for NeighborPolicy {
+    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
+        let (i, fam) = match route.prefix {
+            IpNet::V4(_) => (0, AddrFamily::Ipv4),
+            IpNet::V6(_) => (1, AddrFamily::Ipv6),
+        };
+        let (pl, rm, deny) = &self.af[i];
+        if *deny {
+            return Verdict::Deny;
+        }
+        if let Some(pl) = pl {
+            if self.policies.prefix_list(fam, pl).evaluate(route) == Verdict::Deny {
+                return Verdict::Deny;
+            }
+        }
+        match rm {
+            Some(rm) => self.policies.route_map(rm).evaluate(route),
+            None => Verdict::Permit,
+        }
+    }
+}
+
+fn neighbor_policy(
+    policies: &Arc<Policies>,
+    n: &ResolvedNeighbor,
+    import: bool,
+    requires_policy: bool,
+    ebgp: bool,
+) -> SharedPolicy {
+    let per = |af: Af| {
+        let a = n.settings.af.get(&af).cloned().unwrap_or_default();
+        let (pl, rm) = if import {
+            (a.prefix_list_in, a.route_map_in)
+        } else {
+            (a.prefix_list_out, a.route_map_out)
+        };
+        let deny = requires_policy && ebgp && pl.is_none() && rm.is_none();
+        (pl, rm, deny)
+    };
+    Arc::new(NeighborPolicy {
+        policies: Arc::clone(policies),
+        af: [per(Af::Ipv4Unicast), per(Af::Ipv6Unicast)],
+    })
+}
+
+fn is_ebgp(n: &ResolvedNeighbor, asn: u32) -> bool {
+    match n.settings.remote_as {
+        Some(RemoteAs::Asn(a)) => a != asn,
+        Some(RemoteAs::External) => true,
+        _ => false,
+    }
+}
+
+fn import_policy(
+    p: &Arc<Policies>,
+    n: &ResolvedNeighbor,
+    requires: bool,
+    asn: u32,
+) -> SharedPolicy {
+    neighbor_policy(p, n, true, requires, is_ebgp(n, asn))
+}
+
+fn export_policy(
+    p: &Arc<Policies>,
+    n: &ResolvedNeighbor,
+    requires: bool,
+    asn: u32,
+) -> SharedPolicy {
+    neighbor_policy(p, n, false, requires, is_ebgp(n, asn))
+}
+
+fn peer_config(
+    policies: &Arc<Policies>,
+    n: &ResolvedNeighbor,
+    info: PeerInfo,
+    requires_policy: bool,
+    asn: u32,
+) -> PeerConfig {
+    let mut pc = PeerConfig::new(info);
+    pc.import = import_policy(policies, n, requires_policy, asn);
+    pc.export = export_policy(policies, n, requires_policy, asn);
+    let afs: Vec<_> = [Af::Ipv4Unicast, Af::Ipv6Unicast]
+        .into_iter()
+        .filter_map(|af| Some((af, n.af(af)?)))
+        .collect();
+    let any = |f: fn(&crate::bgpconf::AfSettings) -> Option<bool>| {
+        afs.iter().any(|(_, a)| f(a) == Some(true))
+    };
+    pc.families = afs
+        .iter()
+        .fold(FamilySet::default(), |s, (af, _)| s.with(family(*af)));
+    pc.route_reflector_client = any(|a| a.route_reflector_client);
+    pc.route_server_client = any(|a| a.route_server_client);
+    pc.soft_reconfiguration_inbound = any(|a| a.soft_reconfiguration_inbound);
+    if any(|a| a.next_hop_self) {
+        pc.next_hop = NextHopMode::SelfAddress;
+    }
+    if any(|a| a.addpath_tx_all_paths) {
+        pc.add_path_send = AddPathSend::All;
+    }
+    pc.allowas_in = afs
+        .iter()
+        .filter_map(|(_, a)| a.allowas_in)
+        .max()
+        .unwrap_or(0);
+    if let Some((_, a)) = afs.iter().find(|(_, a)| a.default_originate.is_some()) {
+        let condition = a.default_originate.clone().flatten().map(|rm| {
+            let p: SharedPolicy = Arc::new(NeighborPolicy {
+                policies: Arc::clone(policies),
+                af: [(None, Some(rm.clone()), false), (None, Some(rm), false)],
+            });
+            p
+        });
+        pc.default_originate = Some(DefaultOriginate { condition });
+    }
+    pc
+}

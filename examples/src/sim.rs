@@ -1,0 +1,400 @@
+//! A network of [`Router`]s in one process, in virtual time.
+//!
+//! Because every crate is sans-IO, the transport can be a queue of timed
+//! deliveries: each router has one address, links carry bytes with a
+//! latency, and the clock jumps from one event to the next. Runs are
+//! deterministic: the same inputs give the same timeline.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use crate::router::{ConnId, Output, Router};
+
+/// A node's index in the [`Net`].
+pub type NodeId = usize;
+
+#[derive(Debug)]
+enum Ev {
+    /// Deliver a connection attempt to the listener.
+    Syn {
+        from: NodeId,
+        conn: ConnId,
+        to: NodeId,
+    },
+    /// The connector learns its attempt succeeded (`Some(peer conn)`) or not.
+    SynAck {
+        node: NodeId,
+        conn: ConnId,
+        ok: bool,
+    },
+    /// Bytes arrive.
+    Data {
+        node: NodeId,
+        conn: ConnId,
+        bytes: Vec<u8>,
+    },
+    /// The other end closed.
+    Fin { node: NodeId, conn: ConnId },
+}
+
+/// What happened, for a caller that wants to watch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// When.
+    pub at: Duration,
+    /// Which node.
+    pub node: NodeId,
+    /// What it said.
+    pub text: String,
+}
+
+/// The simulated network.
+pub struct Net {
+    /// The routers.
+    pub nodes: Vec<Router>,
+    addrs: Vec<IpAddr>,
+    up: Vec<bool>,
+    epoch: Instant,
+    now: Instant,
+    latency: Duration,
+    queue: BinaryHeap<Reverse<(Instant, u64, usize)>>,
+    events: HashMap<usize, Ev>,
+    seq: u64,
+    /// (node, conn) → (peer node, peer conn).
+    pairs: HashMap<(NodeId, ConnId), (NodeId, ConnId)>,
+    /// Connections a node asked for and is waiting on: conn → target.
+    pending: HashMap<(NodeId, ConnId), NodeId>,
+    /// Per direction, the time the last byte was scheduled to arrive (keeps
+    /// a pipe FIFO).
+    last: HashMap<(NodeId, ConnId), Instant>,
+    /// Links cut: unordered node pairs.
+    cut: HashSet<(NodeId, NodeId)>,
+    /// Log lines and FIB changes seen, if recording.
+    pub log: Vec<LogLine>,
+    /// FIB changes per node, counted.
+    pub fib_changes: Vec<u64>,
+    record: bool,
+}
+
+impl Net {
+    /// An empty network whose clock starts at `epoch`, with one-way link
+    /// latency `latency`.
+    pub fn new(epoch: Instant, latency: Duration) -> Self {
+        Self {
+            nodes: Vec::new(),
+            addrs: Vec::new(),
+            up: Vec::new(),
+            epoch,
+            now: epoch,
+            latency,
+            queue: BinaryHeap::new(),
+            events: HashMap::new(),
+            seq: 0,
+            pairs: HashMap::new(),
+            pending: HashMap::new(),
+            last: HashMap::new(),
+            cut: HashSet::new(),
+            log: Vec::new(),
+            fib_changes: Vec::new(),
+            record: true,
+        }
+    }
+
+    /// Keep log lines (default) or not.
+    pub fn set_recording(&mut self, on: bool) {
+        self.record = on;
+    }
+
+    /// Adds a router reachable at `addr`; it is drained at once.
+    pub fn add(&mut self, addr: IpAddr, router: Router) -> NodeId {
+        self.nodes.push(router);
+        self.addrs.push(addr);
+        self.up.push(true);
+        self.fib_changes.push(0);
+        let id = self.nodes.len() - 1;
+        self.drain(id);
+        id
+    }
+
+    /// The virtual time now.
+    pub const fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// Time since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.now - self.epoch
+    }
+
+    /// The node with this address.
+    pub fn node_at(&self, addr: IpAddr) -> Option<NodeId> {
+        self.addrs.iter().position(|a| *a == addr)
+    }
+
+    /// A node's address.
+    pub fn addr(&self, node: NodeId) -> IpAddr {
+        self.addrs[node]
+    }
+
+    fn push(&mut self, at: Instant, ev: Ev) {
+        self.seq += 1;
+        let key = self.seq as usize;
+        self.events.insert(key, ev);
+        self.queue.push(Reverse((at, self.seq, key)));
+    }
+
+    fn linked(&self, a: NodeId, b: NodeId) -> bool {
+        self.up[a] && self.up[b] && !self.cut.contains(&(a.min(b), a.max(b)))
+    }
+
+    /// Cuts (or restores) the link between two nodes. Cutting delivers
+    /// nothing more in either direction; the sessions notice by their hold
+    /// timers, as over a real network.
+    pub fn set_link(&mut self, a: NodeId, b: NodeId, up: bool) {
+        let k = (a.min(b), a.max(b));
+        if up {
+            self.cut.remove(&k);
+        } else {
+            self.cut.insert(k);
+        }
+    }
+
+    /// Runs a command on a node and drains it.
+    pub fn with<R>(&mut self, node: NodeId, f: impl FnOnce(&mut Router, Instant) -> R) -> R {
+        let now = self.now;
+        let r = f(&mut self.nodes[node], now);
+        self.drain(node);
+        r
+    }
+
+    /// Moves a node's outputs into the network.
+    fn drain(&mut self, node: NodeId) {
+        while let Some(o) = self.nodes[node].poll_output() {
+            match o {
+                Output::Connect { conn, remote, .. } => {
+                    let target = self.node_at(remote.ip());
+                    match target {
+                        Some(t) if self.linked(node, t) => {
+                            self.pending.insert((node, conn), t);
+                            let at = self.now + self.latency;
+                            self.push(
+                                at,
+                                Ev::Syn {
+                                    from: node,
+                                    conn,
+                                    to: t,
+                                },
+                            );
+                        }
+                        _ => {
+                            // Nobody there: the attempt times out after a while.
+                            let at = self.now + Duration::from_secs(1);
+                            self.push(
+                                at,
+                                Ev::SynAck {
+                                    node,
+                                    conn,
+                                    ok: false,
+                                },
+                            );
+                        }
+                    }
+                }
+                Output::Send { conn, bytes } => {
+                    if let Some(&(peer, pconn)) = self.pairs.get(&(node, conn)) {
+                        if self.linked(node, peer) {
+                            let at = self.arrival(node, conn);
+                            self.push(
+                                at,
+                                Ev::Data {
+                                    node: peer,
+                                    conn: pconn,
+                                    bytes,
+                                },
+                            );
+                        }
+                    }
+                }
+                Output::Close { conn } => {
+                    self.pending.remove(&(node, conn));
+                    if let Some((peer, pconn)) = self.pairs.remove(&(node, conn)) {
+                        self.pairs.remove(&(peer, pconn));
+                        let at = self.arrival(node, conn);
+                        self.last.remove(&(node, conn));
+                        if self.linked(node, peer) {
+                            self.push(
+                                at,
+                                Ev::Fin {
+                                    node: peer,
+                                    conn: pconn,
+                                },
+                            );
+                        }
+                    }
+                }
+                Output::Fib(_) => self.fib_changes[node] += 1,
+                Output::Log(text) => {
+                    if self.record {
+                        self.log.push(LogLine {
+                            at: self.now - self.epoch,
+                            node,
+                            text,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn arrival(&mut self, node: NodeId, conn: ConnId) -> Instant {
+        let base = self.now + self.latency;
+        let e = self.last.entry((node, conn)).or_insert(base);
+        if *e < base {
+            *e = base;
+        }
+        *e
+    }
+
+    /// Runs until `until` (virtual), processing deliveries and timers in
+    /// time order.
+    pub fn run_until(&mut self, until: Instant) {
+        loop {
+            let next_ev = self.queue.peek().map(|Reverse((t, ..))| *t);
+            let next_timer = self
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| self.up[*i])
+                .filter_map(|(_, r)| r.poll_timeout())
+                .min();
+            let next = match (next_ev, next_timer) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => match a.or(b) {
+                    Some(t) => t,
+                    None => break,
+                },
+            };
+            if next > until {
+                break;
+            }
+            self.now = self.now.max(next);
+            if next_ev == Some(next) {
+                let Reverse((_, _, key)) = self.queue.pop().expect("peeked");
+                let ev = self.events.remove(&key).expect("queued");
+                self.deliver(ev);
+            } else {
+                for i in 0..self.nodes.len() {
+                    if self.up[i] && self.nodes[i].poll_timeout().is_some_and(|t| t <= self.now) {
+                        let now = self.now;
+                        self.nodes[i].handle_timeout(now);
+                        self.drain(i);
+                    }
+                }
+            }
+        }
+        self.now = self.now.max(until);
+    }
+
+    /// Runs for `d` of virtual time.
+    pub fn run_for(&mut self, d: Duration) {
+        let until = self.now + d;
+        self.run_until(until);
+    }
+
+    fn deliver(&mut self, ev: Ev) {
+        let now = self.now;
+        match ev {
+            Ev::Syn { from, conn, to } => {
+                if !self.pending.contains_key(&(from, conn)) {
+                    return;
+                }
+                let ok = if self.linked(from, to) {
+                    let remote = SocketAddr::new(self.addrs[from], 40000 + (conn % 20000) as u16);
+                    let local = SocketAddr::new(self.addrs[to], 179);
+                    let accepted = self.nodes[to].accept(now, remote, local);
+                    if let Some(pconn) = accepted {
+                        self.pairs.insert((from, conn), (to, pconn));
+                        self.pairs.insert((to, pconn), (from, conn));
+                    }
+                    accepted.is_some()
+                } else {
+                    false
+                };
+                // The connector hears of the connection before any byte the
+                // listener sends on it (same instant, queued first).
+                let at = now + self.latency;
+                self.push(
+                    at,
+                    Ev::SynAck {
+                        node: from,
+                        conn,
+                        ok,
+                    },
+                );
+                self.drain(to);
+            }
+            Ev::SynAck { node, conn, ok } => {
+                if self.pending.remove(&(node, conn)).is_none() {
+                    return;
+                }
+                if !self.up[node] {
+                    return;
+                }
+                if ok {
+                    let local = SocketAddr::new(self.addrs[node], 40000 + (conn % 20000) as u16);
+                    self.nodes[node].connected(now, conn, local);
+                } else {
+                    self.nodes[node].connect_failed(now, conn);
+                }
+                self.drain(node);
+            }
+            Ev::Data { node, conn, bytes } => {
+                if self.up[node] {
+                    self.nodes[node].input(now, conn, &bytes);
+                    self.drain(node);
+                }
+            }
+            Ev::Fin { node, conn } => {
+                if self.up[node] {
+                    self.nodes[node].closed(now, conn);
+                    self.drain(node);
+                }
+            }
+        }
+    }
+
+    /// Runs until no event is queued within `quiet` of virtual time (timers
+    /// further out, such as keepalives, do not count), or `limit` passes.
+    /// Returns the time it took.
+    pub fn settle(&mut self, quiet: Duration, limit: Duration) -> Duration {
+        let start = self.now;
+        let deadline = start + limit;
+        loop {
+            let step = self.now + quiet;
+            let before = self.seq;
+            self.run_until(step.min(deadline));
+            if self.seq == before || self.now >= deadline {
+                return self.now - start;
+            }
+        }
+    }
+
+    /// Which node each node's sessions are up with, for a quick picture.
+    pub fn sessions(&self, now: Instant) -> BTreeMap<NodeId, Vec<(IpAddr, bgp_fsm::StateKind)>> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    i,
+                    r.summary(now)
+                        .into_iter()
+                        .map(|s| (s.address, s.state))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+}

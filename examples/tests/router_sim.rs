@@ -1,0 +1,208 @@
+//! The speaker core ([`Router`]) in the virtual-time network ([`Net`]): the
+//! users' design in miniature — a border, a route server, hosts — built from
+//! FRR-style configuration text.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use bgp_examples::bgpconf::BgpConfig;
+use bgp_examples::router::Router;
+use bgp_examples::sim::{Net, NodeId};
+use bgp_fsm::StateKind;
+use bgp_policy::{Config, Policies};
+use bgp_wire::attr::NextHop;
+
+fn router(text: &str, seed: u64) -> Router {
+    let (policy, rest) = Config::parse_full(text).expect("policy statements");
+    let bgp = BgpConfig::parse(rest.iter().map(|l| (l.line, l.text.as_str()))).expect("router bgp");
+    Router::new(bgp, Policies::new(policy), epoch(), seed).expect("router")
+}
+
+fn epoch() -> Instant {
+    use std::sync::OnceLock;
+    static E: OnceLock<Instant> = OnceLock::new();
+    *E.get_or_init(Instant::now)
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+const BORDER: &str = "\
+ip prefix-list hostroutes seq 5 permit 0.0.0.0/0 ge 32
+!
+router bgp 65001
+ bgp router-id 10.0.0.1
+ neighbor 10.0.0.5 remote-as 65001
+ neighbor 10.0.0.5 update-source 10.0.0.1
+ neighbor 10.0.0.5 next-hop-self
+ neighbor 10.0.0.5 default-originate
+ neighbor 10.0.0.5 prefix-list hostroutes in
+exit
+";
+
+/// The route server: the issue's configuration, verbatim, plus a listen
+/// range for the hosts.
+const ROUTE_SERVER: &str = "\
+ip prefix-list defaultroute seq 5 permit 0.0.0.0/0
+ip prefix-list hostroutes seq 5 permit 0.0.0.0/0 ge 32
+ip prefix-list alldynamicroutes seq 5 permit 0.0.0.0/0 ge 32
+ip prefix-list alldynamicroutes seq 100 deny any
+!
+router bgp 65001
+ bgp router-id 10.0.0.5
+ bgp listen range 10.1.0.0/16 peer-group hosts
+ neighbor border peer-group
+ neighbor border soft-reconfiguration inbound
+ neighbor border update-source 10.0.0.5
+ neighbor border route-server-client
+ neighbor border prefix-list defaultroute in
+ neighbor border prefix-list alldynamicroutes out
+ neighbor 10.0.0.1 remote-as 65001
+ neighbor 10.0.0.1 peer-group border
+ neighbor 10.0.0.1 description border router 1
+ neighbor hosts peer-group
+ neighbor hosts remote-as internal
+ neighbor hosts route-server-client
+ neighbor hosts prefix-list hostroutes in
+ neighbor hosts prefix-list defaultroute out
+exit
+";
+
+fn host(addr: &str, networks: &[&str]) -> String {
+    let mut s = format!(
+        "router bgp 65001\n bgp router-id {addr}\n neighbor 10.0.0.5 remote-as 65001\n neighbor 10.0.0.5 update-source {addr}\n"
+    );
+    for n in networks {
+        s.push_str(&format!(" network {n}\n"));
+    }
+    s
+}
+
+struct Lab {
+    net: Net,
+    border: NodeId,
+    rs: NodeId,
+    hosts: Vec<NodeId>,
+}
+
+fn lab() -> Lab {
+    let mut net = Net::new(epoch(), Duration::from_millis(1));
+    let border = net.add(ip("10.0.0.1"), router(BORDER, 1));
+    let rs = net.add(ip("10.0.0.5"), router(ROUTE_SERVER, 2));
+    let hosts = vec![
+        net.add(
+            ip("10.1.0.10"),
+            router(
+                &host("10.1.0.10", &["203.0.113.10/32", "203.0.113.0/24"]),
+                3,
+            ),
+        ),
+        net.add(
+            ip("10.1.0.11"),
+            router(&host("10.1.0.11", &["203.0.113.11/32"]), 4),
+        ),
+    ];
+    Lab {
+        net,
+        border,
+        rs,
+        hosts,
+    }
+}
+
+fn next_hop(net: &Net, node: NodeId, prefix: &str) -> Option<NextHop> {
+    let best = net.nodes[node].rib().best(&prefix.parse().unwrap())?;
+    best.attrs.next_hop.clone()
+}
+
+#[test]
+fn the_seed_network_converges() {
+    let mut lab = lab();
+    lab.net
+        .settle(Duration::from_secs(1), Duration::from_secs(120));
+    let now = lab.net.now();
+    for (node, peers) in lab.net.sessions(now) {
+        for (addr, state) in peers {
+            assert_eq!(
+                state,
+                StateKind::Established,
+                "node {node} ↔ {addr}: {:?}",
+                lab.net.log
+            );
+        }
+    }
+    let b = lab.border;
+    // The border learns each host /32 with the host as next hop (the route
+    // server is transparent); the /24 is filtered.
+    assert_eq!(
+        next_hop(&lab.net, b, "203.0.113.10/32"),
+        Some(NextHop::V4("10.1.0.10".parse().unwrap()))
+    );
+    assert_eq!(
+        next_hop(&lab.net, b, "203.0.113.11/32"),
+        Some(NextHop::V4("10.1.0.11".parse().unwrap()))
+    );
+    assert!(next_hop(&lab.net, b, "203.0.113.0/24").is_none());
+    assert!(next_hop(&lab.net, lab.rs, "203.0.113.0/24").is_none());
+    // Every host has the default via the border.
+    for &h in &lab.hosts {
+        assert_eq!(
+            next_hop(&lab.net, h, "0.0.0.0/0"),
+            Some(NextHop::V4("10.0.0.1".parse().unwrap())),
+            "host {h}"
+        );
+    }
+    // Host 1 does not get host 2's /32 (only the default goes out to hosts).
+    assert!(next_hop(&lab.net, lab.hosts[0], "203.0.113.11/32").is_none());
+}
+
+#[test]
+fn an_address_moves_between_hosts() {
+    let mut lab = lab();
+    lab.net
+        .settle(Duration::from_secs(1), Duration::from_secs(120));
+    let p: ipnet::IpNet = "198.51.100.7/32".parse().unwrap();
+    let (h0, h1) = (lab.hosts[0], lab.hosts[1]);
+    lab.net.with(h0, |r, now| {
+        r.announce(now, p, bgp_wire::RouteAttrs::default())
+    });
+    lab.net
+        .settle(Duration::from_millis(100), Duration::from_secs(10));
+    assert_eq!(
+        next_hop(&lab.net, lab.border, "198.51.100.7/32"),
+        Some(NextHop::V4("10.1.0.10".parse().unwrap()))
+    );
+    let start = lab.net.now();
+    lab.net.with(h0, |r, now| r.withdraw(now, p));
+    lab.net.with(h1, |r, now| {
+        r.announce(now, p, bgp_wire::RouteAttrs::default())
+    });
+    lab.net
+        .settle(Duration::from_millis(100), Duration::from_secs(10));
+    assert_eq!(
+        next_hop(&lab.net, lab.border, "198.51.100.7/32"),
+        Some(NextHop::V4("10.1.0.11".parse().unwrap()))
+    );
+    assert!(lab.net.now() >= start);
+}
+
+#[test]
+fn a_host_that_stops_is_withdrawn_by_hold_timer() {
+    let mut lab = lab();
+    lab.net
+        .settle(Duration::from_secs(1), Duration::from_secs(120));
+    let h0 = lab.hosts[0];
+    lab.net.set_link(h0, lab.rs, false);
+    lab.net.run_for(Duration::from_secs(200));
+    assert!(next_hop(&lab.net, lab.border, "203.0.113.10/32").is_none());
+    assert!(next_hop(&lab.net, lab.border, "203.0.113.11/32").is_some());
+    lab.net.set_link(h0, lab.rs, true);
+    lab.net.run_for(Duration::from_secs(300));
+    assert_eq!(
+        next_hop(&lab.net, lab.border, "203.0.113.10/32"),
+        Some(NextHop::V4("10.1.0.10".parse().unwrap())),
+        "{:?}",
+        lab.net.log
+    );
+}
