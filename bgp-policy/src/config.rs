@@ -20,7 +20,7 @@ use crate::route_map::{ExitPolicy, RouteMap};
 ///
 /// A `Config` is the written form: it prints and compares. To evaluate
 /// routes, compile it into [`Policies`](crate::Policies).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Config {
     prefix_lists: Vec<PrefixList>,
     as_path_lists: Vec<AsPathList>,
@@ -29,6 +29,36 @@ pub struct Config {
     ext_community_lists: Vec<ExtCommunityList>,
     route_maps: Vec<RouteMap>,
 }
+
+/// Two configurations are equal when they hold the same lists and route-maps,
+/// whatever the order they were added in (FRR prints some kinds sorted by
+/// name and others in creation order).
+impl PartialEq for Config {
+    fn eq(&self, other: &Self) -> bool {
+        fn same<T: PartialEq, K: Ord>(a: &[T], b: &[T], key: impl Fn(&T) -> K) -> bool {
+            let mut a: Vec<&T> = a.iter().collect();
+            let mut b: Vec<&T> = b.iter().collect();
+            a.sort_by_key(|x| key(x));
+            b.sort_by_key(|x| key(x));
+            a == b
+        }
+        same(&self.prefix_lists, &other.prefix_lists, |l| {
+            (l.family(), l.name().to_owned())
+        }) && same(&self.as_path_lists, &other.as_path_lists, |l| {
+            l.name().to_owned()
+        }) && same(&self.community_lists, &other.community_lists, |l| {
+            l.name().to_owned()
+        }) && same(
+            &self.large_community_lists,
+            &other.large_community_lists,
+            |l| l.name().to_owned(),
+        ) && same(&self.ext_community_lists, &other.ext_community_lists, |l| {
+            l.name().to_owned()
+        }) && same(&self.route_maps, &other.route_maps, |m| m.name().to_owned())
+    }
+}
+
+impl Eq for Config {}
 
 /// A line of a configuration that is not a policy statement, returned
 /// untouched by [`Config::parse_full`].

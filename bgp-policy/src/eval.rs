@@ -2,14 +2,17 @@
 //! a RIB calls, and [`Evaluator`], which remembers answers per attribute set.
 //!
 //! The route-map procedure is FRR's `route_map_apply_ext`
-//! ([FRR: Route Maps]): entries in order; a `deny` entry that matches denies;
-//! a `permit` entry that matches applies its sets, then its `call` (a called
-//! map that denies denies the route; a called map that does not exist is
-//! skipped), then its exit policy; a route no entry matches is denied, and a
-//! route permitted by an entry with `on-match next` stays permitted when no
-//! later entry matches. Calls nest at most 10 deep; deeper is a deny. A
-//! route-map that does not exist denies, and so does a match on a list that
-//! does not exist.
+//! ([FRR: Route Maps]), as FRR 8.4's bgpd behaves (checked by
+//! `examples/tests/policy_frr.rs`): entries in order; a `deny` entry that
+//! matches denies; a `permit` entry that matches applies its sets, then its
+//! `call` (a called map that denies denies the route; a called map that does
+//! not exist is skipped), then its exit policy. A route no entry matches is
+//! denied. After `on-match next` or `on-match goto`, the answer is that of the
+//! last entry examined: permit if the walk ends on the permitting entry (it
+//! was the last, or the goto target is past the end), deny if a later entry
+//! was examined and did not match. Calls nest at most 10 deep; deeper is a
+//! deny. A route-map that does not exist denies, and so does a match on a
+//! list that does not exist or, for prefix-lists, has no entries.
 //!
 //! [FRR: Route Maps]: https://docs.frrouting.org/en/latest/routemap.html
 
@@ -238,6 +241,11 @@ impl Policies {
     /// The prefix-list `name` of `family` as a policy (FRR's `neighbor X
     /// prefix-list NAME in|out`): routes it permits pass unchanged, others
     /// are denied, and so is every route when the list does not exist.
+    ///
+    /// A list that exists but has no entries (only a description) permits
+    /// every route here, as FRR 8.4's bgpd does for a neighbor's prefix-list,
+    /// although [`PrefixList::permits`](crate::PrefixList::permits) and a
+    /// route-map `match` on it permit nothing (FRR agrees on the latter).
     pub fn prefix_list(&self, family: AddrFamily, name: &str) -> PrefixListPolicy<'_> {
         PrefixListPolicy {
             list: self.config.prefix_list(family, name),
@@ -386,7 +394,10 @@ pub struct PrefixListPolicy<'p> {
 
 impl Policy for PrefixListPolicy<'_> {
     fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
-        if self.list.is_some_and(|l| l.permits(&route.prefix)) {
+        if self
+            .list
+            .is_some_and(|l| l.entries().is_empty() || l.permits(&route.prefix))
+        {
             Verdict::Permit
         } else {
             Verdict::Deny
@@ -453,6 +464,9 @@ impl<'p> Eval<'p, '_, '_> {
         while i < entries.len() {
             let e = &entries[i];
             if !e.matches.iter().all(|c| self.matches(c, oracle, w)) {
+                // FRR: an entry that does not match, reached after a permit
+                // with `on-match next|goto`, turns the answer back to deny.
+                permit = false;
                 i += 1;
                 continue;
             }

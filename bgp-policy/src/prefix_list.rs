@@ -322,7 +322,10 @@ impl PrefixList {
             .map(|i| &self.entries[i as usize])
     }
 
-    /// Whether the list permits `prefix` (FRR's `prefix_list_apply`).
+    /// Whether the list permits `prefix`: the deciding entry is a `permit`
+    /// (an empty list permits nothing; see
+    /// [`Policies::prefix_list`](crate::Policies::prefix_list) for how FRR
+    /// treats an empty list as a neighbor's filter).
     pub fn permits(&self, prefix: &IpNet) -> bool {
         self.lookup(prefix)
             .is_some_and(|e| e.action == Action::Permit)
