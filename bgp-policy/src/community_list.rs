@@ -19,6 +19,7 @@ use bgp_wire::attr::{Community, ExtCommunity, ExtCommunityKind, ExtGlobal, Large
 
 use crate::Action;
 use crate::as_path_list::FrrRegex;
+use crate::parse::digits;
 
 //----------- CommunityValue --------------------------------------------------
 
@@ -127,19 +128,19 @@ pub fn ext_community(subtype: u8, text: &str) -> Option<ExtCommunity> {
     let mut b = [0u8; 8];
     b[1] = subtype;
     if let Ok(ip) = g.parse::<Ipv4Addr>() {
-        let l: u16 = l.parse().ok()?;
+        let l: u16 = digits(l)?;
         b[0] = 0x01;
         b[2..6].copy_from_slice(&ip.octets());
         b[6..8].copy_from_slice(&l.to_be_bytes());
     } else {
-        let a: u32 = g.parse().ok()?;
+        let a: u32 = digits(g)?;
         if let Ok(a16) = u16::try_from(a) {
-            let l: u32 = l.parse().ok()?;
+            let l: u32 = digits(l)?;
             b[0] = 0x00;
             b[2..4].copy_from_slice(&a16.to_be_bytes());
             b[4..8].copy_from_slice(&l.to_be_bytes());
         } else {
-            let l: u16 = l.parse().ok()?;
+            let l: u16 = digits(l)?;
             b[0] = 0x02;
             b[2..6].copy_from_slice(&a.to_be_bytes());
             b[6..8].copy_from_slice(&l.to_be_bytes());

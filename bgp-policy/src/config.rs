@@ -271,7 +271,8 @@ impl fmt::Display for Config {
     /// The statements as FRR's `show running-config` prints them. Parsing
     /// the text gives back an equal `Config`, except for what FRR's syntax
     /// cannot say: lists without entries (a prefix-list with a description
-    /// is kept), and route-maps without entries.
+    /// is kept), route-maps without entries, and runs of spaces inside
+    /// descriptions and regular expressions (FRR joins words with one space).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for family in [AddrFamily::Ipv4, AddrFamily::Ipv6] {
             let mut any = false;

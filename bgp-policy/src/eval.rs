@@ -961,28 +961,24 @@ impl<'p> Evaluator<'p> {
         let found = self.by_addr.get(&addr).copied();
         let rec = match found {
             Some(r) if self.records[r as usize].attrs == *route.attrs => r as usize,
-            found => {
-                if found.is_none() && self.records.len() >= self.capacity {
+            // The address now holds other attributes: start that record over.
+            Some(r) => {
+                self.records[r as usize] = Record {
+                    attrs: route.attrs.clone(),
+                    answers: Vec::new(),
+                };
+                r as usize
+            }
+            None => {
+                if self.records.len() >= self.capacity {
                     self.clear();
                 }
-                let r = match found {
-                    Some(r) => {
-                        self.records[r as usize] = Record {
-                            attrs: route.attrs.clone(),
-                            answers: Vec::new(),
-                        };
-                        r as usize
-                    }
-                    None => {
-                        self.records.push(Record {
-                            attrs: route.attrs.clone(),
-                            answers: Vec::new(),
-                        });
-                        self.by_addr.insert(addr, (self.records.len() - 1) as u32);
-                        self.records.len() - 1
-                    }
-                };
-                r
+                self.records.push(Record {
+                    attrs: route.attrs.clone(),
+                    answers: Vec::new(),
+                });
+                self.by_addr.insert(addr, (self.records.len() - 1) as u32);
+                self.records.len() - 1
             }
         };
         let record = &mut self.records[rec];
@@ -1014,5 +1010,230 @@ impl<'p> Evaluator<'p> {
             }
         };
         &record.answers[at].1
+    }
+}
+
+//----------- Tests -------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use bgp_wire::attr::{AsPathBuf, Community};
+
+    use super::*;
+
+    fn peer() -> PeerInfo {
+        PeerInfo {
+            address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+            local_address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
+            asn: 65001,
+            local_asn: 65000,
+            router_id: Ipv4Addr::new(192, 0, 2, 1),
+            role: None,
+        }
+    }
+
+    fn attrs(path: &[u32], comms: &[Community]) -> RouteAttrs {
+        RouteAttrs {
+            as_path: AsPathBuf::sequence(path.iter().copied()),
+            communities: comms.to_vec(),
+            next_hop: Some(NextHop::V4(Ipv4Addr::new(198, 18, 0, 1))),
+            ..RouteAttrs::default()
+        }
+    }
+
+    fn route<'a>(prefix: &str, attrs: &'a RouteAttrs, peer: &'a PeerInfo) -> PolicyRoute<'a> {
+        PolicyRoute {
+            prefix: prefix.parse().unwrap(),
+            path_id: None,
+            attrs,
+            weight: 0,
+            source: Source::Bgp,
+            direction: Direction::Import,
+            peer,
+        }
+    }
+
+    const SEED: &str = "\
+ip prefix-list defaultroute seq 5 permit 0.0.0.0/0
+ip prefix-list hostroutes seq 5 permit 0.0.0.0/0 ge 32
+ip prefix-list alldynamicroutes seq 5 permit 0.0.0.0/0 ge 32
+ip prefix-list alldynamicroutes seq 10 permit 0.0.0.0/0
+ip prefix-list alldynamicroutes seq 100 deny any
+route-map FROM-HOSTS permit 10
+ match ip address prefix-list hostroutes
+ set local-preference 200
+route-map TO-HOSTS permit 10
+ match ip address prefix-list defaultroute
+";
+
+    #[test]
+    fn seed_filters() {
+        let p = Policies::parse(SEED).unwrap();
+        let (peer, a) = (peer(), attrs(&[65001], &[]));
+        let pl = |name: &str, prefix: &str| {
+            p.prefix_list(AddrFamily::Ipv4, name)
+                .evaluate(&route(prefix, &a, &peer))
+        };
+        assert_eq!(pl("defaultroute", "0.0.0.0/0"), Verdict::Permit);
+        assert_eq!(pl("defaultroute", "0.0.0.0/8"), Verdict::Deny);
+        assert_eq!(pl("defaultroute", "10.0.0.0/8"), Verdict::Deny);
+        assert_eq!(pl("hostroutes", "10.1.2.3/32"), Verdict::Permit);
+        assert_eq!(pl("hostroutes", "10.1.2.2/31"), Verdict::Deny);
+        assert_eq!(pl("hostroutes", "0.0.0.0/0"), Verdict::Deny);
+        assert_eq!(pl("alldynamicroutes", "10.1.2.3/32"), Verdict::Permit);
+        assert_eq!(pl("alldynamicroutes", "0.0.0.0/0"), Verdict::Permit);
+        assert_eq!(pl("alldynamicroutes", "10.1.2.0/24"), Verdict::Deny);
+        assert_eq!(pl("alldynamicroutes", "2001:db8::1/128"), Verdict::Deny);
+        assert_eq!(
+            p.config()
+                .prefix_list(AddrFamily::Ipv4, "alldynamicroutes")
+                .unwrap()
+                .lookup(&"10.1.2.0/24".parse().unwrap())
+                .map(|e| e.seq),
+            Some(100)
+        );
+        assert_eq!(pl("no-such-list", "0.0.0.0/0"), Verdict::Deny);
+
+        let m = p.route_map("FROM-HOSTS");
+        let Verdict::Modified(v) = m.evaluate(&route("10.1.2.3/32", &a, &peer)) else {
+            panic!("a host route is permitted with a new local preference")
+        };
+        assert_eq!(v.attrs.local_pref, Some(200));
+        assert_eq!(m.evaluate(&route("10.1.2.0/24", &a, &peer)), Verdict::Deny);
+        let t = p.route_map("TO-HOSTS");
+        assert_eq!(t.evaluate(&route("0.0.0.0/0", &a, &peer)), Verdict::Permit);
+        assert_eq!(t.evaluate(&route("10.0.0.0/8", &a, &peer)), Verdict::Deny);
+        assert_eq!(
+            p.route_map("NOPE").evaluate(&route("0.0.0.0/0", &a, &peer)),
+            Verdict::Deny
+        );
+    }
+
+    #[test]
+    fn chains_calls_and_sets() {
+        let p = Policies::parse(
+            "bgp community-list standard C seq 5 permit 65000:1\n\
+             route-map M permit 10\n set metric +5\n set weight 9\n on-match next\n\
+             route-map M permit 20\n match community C\n set metric -100\n call SUB\n\
+             route-map M permit 30\n\
+             route-map SUB permit 10\n set as-path prepend 1 2\n set community none\n\
+             route-map LOOP permit 10\n call LOOP\n\
+             route-map LAST permit 10\n set as-path prepend last-as 2\n set as-path exclude 65002\n",
+        )
+        .unwrap();
+        let peer = peer();
+        let with = attrs(&[65001, 65002], &[Community::new(65000, 1)]);
+        let o = p
+            .route_map("M")
+            .evaluate_traced(&route("10.0.0.0/8", &with, &peer));
+        assert!(o.permit);
+        let a = o.attrs.unwrap();
+        assert_eq!(a.med, Some(0), "5 - 100 stops at 0");
+        assert_eq!(a.as_path.to_string(), "1 2 65001 65002");
+        assert!(a.communities.is_empty());
+        assert_eq!(o.weight, Some(9));
+        let hits: Vec<(&str, u32)> = o.hits.iter().map(|h| (h.route_map, h.seq)).collect();
+        assert_eq!(hits, [("M", 10), ("M", 20), ("SUB", 10)]);
+        // Without the community, entry 20 does not match and entry 30 decides.
+        let without = attrs(&[65001], &[]);
+        let o = p
+            .route_map("M")
+            .evaluate_traced(&route("10.0.0.0/8", &without, &peer));
+        assert!(o.permit);
+        assert_eq!(o.attrs.unwrap().med, Some(5));
+        let hits: Vec<(&str, u32)> = o.hits.iter().map(|h| (h.route_map, h.seq)).collect();
+        assert_eq!(hits, [("M", 10), ("M", 30)]);
+        // With no entry 30, FRR denies although entry 10 permitted.
+        let q = Policies::parse(
+            "route-map N permit 10\n set metric 1\n on-match next\nroute-map N permit 20\n match metric 7\n",
+        )
+        .unwrap();
+        assert!(
+            !q.route_map("N")
+                .evaluate_traced(&route("10.0.0.0/8", &without, &peer))
+                .permit
+        );
+        assert_eq!(
+            p.route_map("LOOP")
+                .evaluate(&route("10.0.0.0/8", &without, &peer)),
+            Verdict::Deny,
+            "calls nest at most 10 deep"
+        );
+        let set_first = RouteAttrs {
+            as_path: AsPathBuf {
+                segments: vec![
+                    AsSegment {
+                        ty: SegmentType::Set,
+                        asns: vec![65002],
+                    },
+                    AsSegment {
+                        ty: SegmentType::Sequence,
+                        asns: vec![65001],
+                    },
+                ],
+            },
+            ..RouteAttrs::default()
+        };
+        let o = p
+            .route_map("LAST")
+            .evaluate_traced(&route("10.0.0.0/8", &set_first, &peer));
+        // The leftmost AS is in an AS_SET: nothing to repeat; 65002's set goes.
+        assert_eq!(o.attrs.unwrap().as_path.to_string(), "65001");
+        let o = p
+            .route_map("LAST")
+            .evaluate_traced(&route("10.0.0.0/8", &with, &peer));
+        assert_eq!(o.attrs.unwrap().as_path.to_string(), "65001 65001 65001");
+    }
+
+    /// The evaluator gives the answers of a plain evaluation, however the
+    /// routes share attribute sets.
+    #[test]
+    fn evaluator_agrees_with_evaluation() {
+        let p = Policies::parse(
+            "ip prefix-list P seq 5 permit 10.0.0.0/8 le 24\n\
+             ip prefix-list Q seq 5 permit 10.0.0.0/8 ge 20\n\
+             bgp as-path access-list A seq 5 permit _65002_\n\
+             bgp community-list standard C seq 5 permit 65000:1\n\
+             route-map M permit 10\n match ip address prefix-list P\n set local-preference 200\n on-match next\n\
+             route-map M deny 20\n match as-path A\n match ip address prefix-list Q\n\
+             route-map M permit 30\n match community C\n set community 65000:9 additive\n\
+             route-map M permit 40\n match ip address prefix-list Q\n set weight 4\n",
+        )
+        .unwrap();
+        let peer = peer();
+        let sets: Vec<RouteAttrs> = (0..12)
+            .map(|i| {
+                let path: Vec<u32> = (0..=i % 4).map(|k| 65001 + (i + k) % 3).collect();
+                let comms: Vec<Community> = (0..i % 3)
+                    .map(|k| Community::new(65000, k as u16))
+                    .collect();
+                attrs(&path, &comms)
+            })
+            .collect();
+        let map = p.route_map("M");
+        let mut ev = map.evaluator();
+        for round in 0..3 {
+            for n in 0..400u32 {
+                let a = &sets[(n as usize * 7 + round) % sets.len()];
+                let len = [8, 16, 20, 22, 24, 25, 32][n as usize % 7];
+                let prefix = IpNet::new(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 | (n << 8))), len)
+                    .unwrap()
+                    .trunc();
+                let r = PolicyRoute {
+                    prefix,
+                    ..route("0.0.0.0/0", a, &peer)
+                };
+                let want = map.evaluate_traced(&r);
+                let got = ev.evaluate(&r).clone();
+                assert_eq!(got.permit, want.permit, "{prefix}");
+                assert_eq!(got.attrs.as_deref(), want.attrs.as_ref(), "{prefix}");
+                assert_eq!(got.weight, want.weight);
+                assert_eq!(got.hits, want.hits);
+                assert_eq!(ev.evaluate(&r).verdict(&r), map.evaluate(&r));
+            }
+        }
+        assert!(ev.len() <= sets.len());
     }
 }

@@ -164,6 +164,10 @@ impl<'a> Cursor<'a> {
 
     fn number<T: std::str::FromStr>(&mut self, expected: &str) -> R<T> {
         let w = self.word(expected)?;
+        // Digits only: Rust's integer parsing would take a leading '+'.
+        if !w.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.error_prev(expected));
+        }
         w.parse().map_err(|_| self.error_prev(expected))
     }
 
@@ -326,32 +330,23 @@ fn statement(config: &mut Config, c: &mut Cursor<'_>) -> R<Option<Mode>> {
         ["bgp", "as-path", ..] => as_path_list(config, c).map(|_| Some(Mode::Top)),
         ["bgp", "community-list", ..] => {
             c.pos = 2;
-            community_list(
-                c,
-                "community-list",
-                |c| community(c),
-                |n| config_list(config.community_lists_mut_internal(), n),
-            )
+            community_list(c, "community-list", community, |n| {
+                config_list(config.community_lists_mut_internal(), n)
+            })
             .map(|_| Some(Mode::Top))
         }
         ["bgp", "large-community-list", ..] => {
             c.pos = 2;
-            community_list(
-                c,
-                "large-community-list",
-                |c| large_community(c),
-                |n| config_list(config.large_community_lists_mut_internal(), n),
-            )
+            community_list(c, "large-community-list", large_community, |n| {
+                config_list(config.large_community_lists_mut_internal(), n)
+            })
             .map(|_| Some(Mode::Top))
         }
         ["bgp", "extcommunity-list", ..] => {
             c.pos = 2;
-            community_list(
-                c,
-                "extcommunity-list",
-                |c| ext_community_value(c),
-                |n| config_list(config.ext_community_lists_mut_internal(), n),
-            )
+            community_list(c, "extcommunity-list", ext_community_value, |n| {
+                config_list(config.ext_community_lists_mut_internal(), n)
+            })
             .map(|_| Some(Mode::Top))
         }
         ["route-map", ..] => route_map_header(config, c).map(Some),
@@ -551,7 +546,15 @@ pub fn parse_community(w: &str) -> Option<Community> {
         return Some(Community(*v));
     }
     let (a, b) = w.split_once(':')?;
-    Some(Community::new(a.parse().ok()?, b.parse().ok()?))
+    Some(Community::new(digits(a)?, digits(b)?))
+}
+
+/// A number written with decimal digits only.
+pub(crate) fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }
 
 fn large_community(c: &mut Cursor<'_>) -> R<LargeCommunity> {
@@ -564,9 +567,9 @@ fn large_community(c: &mut Cursor<'_>) -> R<LargeCommunity> {
 pub fn parse_large_community(w: &str) -> Option<LargeCommunity> {
     let mut it = w.split(':');
     let v = LargeCommunity {
-        global: it.next()?.parse().ok()?,
-        local1: it.next()?.parse().ok()?,
-        local2: it.next()?.parse().ok()?,
+        global: digits(it.next()?)?,
+        local1: digits(it.next()?)?,
+        local2: digits(it.next()?)?,
     };
     it.next().is_none().then_some(v)
 }
@@ -761,14 +764,17 @@ fn match_clause(c: &mut Cursor<'_>) -> R<Match> {
 fn set_value(c: &mut Cursor<'_>, what: &str) -> R<SetValue> {
     let expected = format!("{what} (N, +N or -N, 0-4294967295)");
     let w = c.word(&expected)?;
-    let v = if let Some(n) = w.strip_prefix('+') {
-        n.parse().map(SetValue::Add)
+    let (ctor, digits): (fn(u32) -> SetValue, &str) = if let Some(n) = w.strip_prefix('+') {
+        (SetValue::Add, n)
     } else if let Some(n) = w.strip_prefix('-') {
-        n.parse().map(SetValue::Sub)
+        (SetValue::Sub, n)
     } else {
-        w.parse().map(SetValue::Absolute)
+        (SetValue::Absolute, w)
     };
-    v.map_err(|_| c.error_prev(expected))
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(c.error_prev(expected));
+    }
+    digits.parse().map(ctor).map_err(|_| c.error_prev(expected))
 }
 
 fn asns(c: &mut Cursor<'_>) -> R<Vec<u32>> {
@@ -903,4 +909,177 @@ fn set_clause(c: &mut Cursor<'_>) -> R<Set> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Config::parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_line_column_and_expectation() {
+        let mut text = "!\n".repeat(11);
+        text.push_str("ip prefix-list LAN seq 5 permit 10.0.0.0/8 ge32\n");
+        assert_eq!(
+            err(&text),
+            "line 12, col 44: expected 'ge' or 'le' after prefix, found 'ge32'"
+        );
+        assert_eq!(
+            err("ip prefix-list LAN seq 5 allow 10.0.0.0/8"),
+            "line 1, col 26: expected 'permit' or 'deny', found 'allow'"
+        );
+        assert_eq!(
+            err("ip prefix-list LAN seq 5 permit"),
+            "line 1, col 32: expected an IPv4 prefix (A.B.C.D/M) or 'any', found end of line"
+        );
+        assert_eq!(
+            err("ip prefix-list LAN permit 10.0.0.0/8 le 8"),
+            "line 1, col 27: expected invalid prefix range for 10.0.0.0/8: need len < ge <= le <= 32, found '10.0.0.0/8 le 8'"
+        );
+        assert_eq!(
+            err("ipv6 prefix-list V6 permit 10.0.0.0/8"),
+            "line 1, col 28: expected an IPv6 prefix (X:X::X:X/M) or 'any', found '10.0.0.0/8'"
+        );
+        assert!(
+            err("ip prefix-list A seq 5 permit 10.0.0.0/8\nip prefix-list A seq 5 deny 10.0.0.0/8")
+                .starts_with("line 2, col 18: expected a sequence number not in use")
+        );
+        assert!(
+            err("bgp as-path access-list A permit (65001")
+                .starts_with("line 1, col 34: expected a regular expression")
+        );
+        assert_eq!(
+            err("route-map M permit 10\n match ip address 10\n"),
+            "line 2, col 19: expected 'prefix-list' (access-lists are not supported), found '10'"
+        );
+        assert_eq!(
+            err("route-map M permit 10\n frobnicate\n"),
+            "line 2, col 2: expected 'match', 'set', 'on-match', 'continue', 'call', 'description' or 'exit', found 'frobnicate'"
+        );
+        assert_eq!(
+            err("route-map M permit 20\n on-match goto 10\n"),
+            "line 2, col 16: expected an entry number above 20 (route-maps cannot jump backwards), found '10'"
+        );
+        assert_eq!(
+            err("route-map M permit 10\n set metric ++5\n"),
+            "line 2, col 13: expected a metric (N, +N or -N, 0-4294967295), found '++5'"
+        );
+        assert_eq!(
+            err("route-map M permit 10\n set community 65000:1 additive extra\n"),
+            "line 2, col 33: expected end of line, found 'extra'"
+        );
+        assert_eq!(
+            err("bgp community-list 700 permit 1:1"),
+            "line 1, col 20: expected 'standard', 'expanded' or a community-list number (1-99 standard, 100-500 expanded), found '700'"
+        );
+        assert_eq!(
+            err(
+                "bgp community-list standard C permit 1:1\nbgp community-list expanded C permit ^1"
+            ),
+            "line 2, col 20: expected a list name not in use (list C is standard), found 'C'"
+        );
+        assert_eq!(
+            err("route-map M permit 70000"),
+            "line 1, col 20: expected a sequence number (1-65535), found '70000'"
+        );
+        assert_eq!(
+            err("hostname r1"),
+            "line 1, col 1: expected a prefix-list, as-path, community-list or route-map statement, found 'hostname'"
+        );
+    }
+
+    #[test]
+    fn other_lines_are_returned_untouched() {
+        let text = "\
+frr version 8.4.4
+hostname border1
+!
+ip prefix-list defaultroute seq 5 permit 0.0.0.0/0
+!
+router bgp 65000
+ neighbor 192.0.2.1 remote-as 65001
+ !
+ address-family ipv4 unicast
+  neighbor 192.0.2.1 route-map IN in
+ exit-address-family
+exit
+!
+route-map IN permit 10
+ match ip address prefix-list defaultroute
+exit
+!
+line vty
+!
+";
+        let (config, other) = Config::parse_full(text).unwrap();
+        let lines: Vec<(usize, &str)> = other.iter().map(|o| (o.line, o.text.as_str())).collect();
+        assert_eq!(
+            lines,
+            vec![
+                (1, "frr version 8.4.4"),
+                (2, "hostname border1"),
+                (6, "router bgp 65000"),
+                (7, " neighbor 192.0.2.1 remote-as 65001"),
+                (8, " !"),
+                (9, " address-family ipv4 unicast"),
+                (10, "  neighbor 192.0.2.1 route-map IN in"),
+                (11, " exit-address-family"),
+                (12, "exit"),
+                (18, "line vty"),
+            ]
+        );
+        assert_eq!(config.prefix_lists().len(), 1);
+        assert_eq!(config.route_maps()[0].entries()[0].matches.len(), 1);
+    }
+
+    #[test]
+    fn implied_sequence_numbers_and_forms() {
+        let c = Config::parse(
+            "ip prefix-list A permit 10.0.0.0/8\n\
+             ip prefix-list A seq 12 deny any\n\
+             ip prefix-list A permit 11.0.0.0/8 le 16 ge 12\n\
+             bgp community-list 10 permit 65000:2 no-export 65000:1\n\
+             bgp community-list 100 permit ^65000:\n\
+             bgp large-community-list standard L permit 1:2:3\n\
+             bgp extcommunity-list standard E permit rt 65000:1 soo 10.0.0.1:7\n\
+             route-map M permit 10\n\
+             continue\n\
+             route-map M deny 20\n\
+             continue 40\n\
+             route-map M permit 20\n\
+             set community 65000:1 additive\n\
+             set community none\n\
+             match community 10 exact-match\n",
+        )
+        .unwrap();
+        let seqs: Vec<u32> = c
+            .prefix_list(AddrFamily::Ipv4, "A")
+            .unwrap()
+            .entries()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(seqs, [5, 12, 15]);
+        let m = c.route_map("M").unwrap();
+        assert_eq!(m.entries()[0].exit, ExitPolicy::Next);
+        // Re-entering entry 20 changes its action and adds to it; a second
+        // `set community` replaces the first.
+        assert_eq!(m.entries()[1].action, Action::Permit);
+        assert_eq!(m.entries()[1].exit, ExitPolicy::Goto(40));
+        assert_eq!(m.entries()[1].sets, vec![Set::CommunityNone]);
+        let text = c.to_string();
+        assert!(text.contains("bgp community-list 10 seq 5 permit 65000:1 65000:2 no-export\n"));
+        assert!(text.contains("bgp community-list 100 seq 5 permit ^65000:\n"));
+        assert!(text.contains("ip prefix-list A seq 15 permit 11.0.0.0/8 ge 12 le 16\n"));
+        assert!(
+            text.contains(
+                "bgp extcommunity-list standard E seq 5 permit rt 65000:1 soo 10.0.0.1:7\n"
+            )
+        );
+        assert!(text.contains(" on-match goto 40\n"));
+        assert_eq!(Config::parse(&text).unwrap(), c);
+    }
 }

@@ -256,9 +256,8 @@ impl PrefixList {
         entry
             .validate(self.family)
             .map_err(PrefixListError::Invalid)?;
-        let at = match self.entries.binary_search_by_key(&entry.seq, |e| e.seq) {
-            Ok(_) => return Err(PrefixListError::DuplicateSeq(entry.seq)),
-            Err(at) => at,
+        let Err(at) = self.entries.binary_search_by_key(&entry.seq, |e| e.seq) else {
+            return Err(PrefixListError::DuplicateSeq(entry.seq));
         };
         self.entries.insert(at, entry);
         self.trie = OnceLock::new();
