@@ -231,7 +231,7 @@ impl UpdateEvent {
     pub fn announced(&self) -> Routes<'_> {
         let mut r = Routes::new(self.disabled);
         if !self.treat_as_withdraw() {
-            self.push_announced(&mut r);
+            push_announced(&self.buf.view(), &mut r);
         }
         r
     }
@@ -249,18 +249,17 @@ impl UpdateEvent {
             }
         }
         if self.treat_as_withdraw() {
-            self.push_announced(&mut r);
+            push_announced(&view, &mut r);
         }
         r
     }
+}
 
-    fn push_announced<'a>(&'a self, r: &mut Routes<'a>) {
-        let view = self.buf.view();
-        r.push(Family::IPV4_UNICAST, view.announced());
-        if let Some(m) = view.mp_reach() {
-            if let Some(p) = m.prefixes() {
-                r.push(m.family(), p);
-            }
+fn push_announced<'a>(view: &Update<'a>, r: &mut Routes<'a>) {
+    r.push(Family::IPV4_UNICAST, view.announced());
+    if let Some(m) = view.mp_reach() {
+        if let Some(p) = m.prefixes() {
+            r.push(m.family(), p);
         }
     }
 }

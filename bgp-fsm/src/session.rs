@@ -79,6 +79,8 @@ pub struct Session {
     stale: SmallVec<[Stale; 4]>,
     stats: Stats,
     latest: Option<Instant>,
+    /// A message arrived in Established during this `handle_input`.
+    heard: bool,
 }
 
 /// The stale routes of one family of the peer (receiving speaker of
@@ -133,6 +135,7 @@ impl Session {
             stale: SmallVec::new(),
             stats: Stats::default(),
             latest: None,
+            heard: false,
         }
     }
 }
@@ -370,6 +373,17 @@ impl Session {
     /// without a connection everything is.
     pub fn handle_input(&mut self, now: Instant, input: &mut BytesMut) {
         let now = self.clock(now);
+        self.read_messages(now, input);
+        // Every message restarts the hold timer; all of them arrived at `now`.
+        if std::mem::take(&mut self.heard) {
+            if let State::Established(e) = &self.state {
+                let h = e.negotiated.hold_time;
+                self.restart_hold(now, h);
+            }
+        }
+    }
+
+    fn read_messages(&mut self, now: Instant, input: &mut BytesMut) {
         loop {
             if self.state.connection().is_none() {
                 input.clear();
@@ -739,10 +753,7 @@ impl Session {
             }
             MessageType::KEEPALIVE => match &self.state {
                 State::OpenConfirm(_) => self.establish(now),
-                State::Established(e) => {
-                    let h = e.negotiated.hold_time;
-                    self.restart_hold(now, h);
-                }
+                State::Established(_) => self.heard = true,
                 _ => self.fsm_error(now),
             },
             MessageType::OPEN => {
@@ -773,7 +784,7 @@ impl Session {
                     self.fsm_error(now);
                     return;
                 };
-                let hold = e.negotiated.hold_time;
+                self.heard = true;
                 match RouteRefresh::parse(&msg[HEADER_LEN..]) {
                     Err(err) => self.close_with(now, err.notification()),
                     Ok(rr) => {
@@ -786,7 +797,6 @@ impl Session {
                         if wanted {
                             self.events.push_back(Event::RouteRefresh(rr));
                         }
-                        self.restart_hold(now, hold);
                     }
                 }
             }
@@ -854,12 +864,9 @@ impl Session {
         let State::Established(est) = &mut self.state else {
             return;
         };
-        if est.negotiated.hold_time != 0 {
-            self.timers.set(
-                Timer::Hold,
-                now + Duration::from_secs(u64::from(est.negotiated.hold_time)),
-            );
-        }
+        self.heard = true;
+        // Only a short UPDATE can be an End-of-RIB marker (RFC 4724 §2).
+        let short = body.len() <= 16;
         let buf = match UpdateBuf::parse(body.freeze(), &est.rx) {
             Ok(b) => b,
             Err(e) => {
@@ -887,7 +894,7 @@ impl Session {
                 }
             }
         }
-        if action == Action::None || action == Action::AttributeDiscard {
+        if short && action <= Action::AttributeDiscard {
             if let Some(family) = buf.view().end_of_rib() {
                 self.events.push_back(Event::EndOfRib(family));
                 self.end_of_rib_received(family);

@@ -677,6 +677,7 @@ pub struct UpdateBufError<B> {
 impl<B: AsRef<[u8]>> UpdateBuf<B> {
     /// Validates the UPDATE body in `body` exactly as [`Update::parse`] does
     /// and keeps the result next to the buffer.
+    #[inline]
     pub fn parse(body: B, ctx: &SessionContext) -> Result<Self, UpdateBufError<B>> {
         let parsed = match Update::parse(body.as_ref(), ctx) {
             Ok(u) => Ok((u.withdrawn, u.attrs, u.slots, u.flags, u.hidden, u.error)),
@@ -722,6 +723,7 @@ impl<B: AsRef<[u8]>> UpdateBuf<B> {
     }
 
     /// The buffer.
+    #[inline]
     pub const fn body(&self) -> &B {
         &self.body
     }
