@@ -4,6 +4,7 @@
 //! hand, without a JSON crate).
 
 pub mod bgpconf;
+pub mod fabric;
 pub mod json;
 pub mod router;
 pub mod sim;

@@ -60,7 +60,16 @@ pub struct Net {
     now: Instant,
     latency: Duration,
     queue: BinaryHeap<Reverse<(Instant, u64, usize)>>,
-    events: HashMap<usize, Ev>,
+    /// Queued events with the incarnation of the node they are for.
+    events: HashMap<usize, (u32, Ev)>,
+    /// Each node's incarnation: bumped when it fails, so that what was in
+    /// flight to the old one is not delivered to the new one.
+    inc: Vec<u32>,
+    /// Node deadlines: a heap with lazy deletion (`deadline[n]` is current).
+    timers: BinaryHeap<Reverse<(Instant, NodeId)>>,
+    deadline: Vec<Option<Instant>>,
+    jitter: Duration,
+    rng: u64,
     seq: u64,
     /// (node, conn) → (peer node, peer conn).
     pairs: HashMap<(NodeId, ConnId), (NodeId, ConnId)>,
@@ -71,6 +80,10 @@ pub struct Net {
     last: HashMap<(NodeId, ConnId), Instant>,
     /// Links cut: unordered node pairs.
     cut: HashSet<(NodeId, NodeId)>,
+    /// What was sent over a cut link, in order: delivered when it is
+    /// restored, as TCP would retransmit it (if the connection still
+    /// exists then).
+    stalled: BTreeMap<(NodeId, NodeId), Vec<(NodeId, ConnId, Option<Vec<u8>>)>>,
     /// Log lines and FIB changes seen, if recording.
     pub log: Vec<LogLine>,
     /// FIB changes per node, counted.
@@ -91,11 +104,17 @@ impl Net {
             latency,
             queue: BinaryHeap::new(),
             events: HashMap::new(),
+            inc: Vec::new(),
+            timers: BinaryHeap::new(),
+            deadline: Vec::new(),
+            jitter: Duration::ZERO,
+            rng: 0x2545_f491_4f6c_dd1d,
             seq: 0,
             pairs: HashMap::new(),
             pending: HashMap::new(),
             last: HashMap::new(),
             cut: HashSet::new(),
+            stalled: BTreeMap::new(),
             log: Vec::new(),
             fib_changes: Vec::new(),
             record: true,
@@ -113,9 +132,17 @@ impl Net {
         self.addrs.push(addr);
         self.up.push(true);
         self.fib_changes.push(0);
+        self.inc.push(0);
+        self.deadline.push(None);
         let id = self.nodes.len() - 1;
         self.drain(id);
         id
+    }
+
+    /// A counter that grows with every delivery scheduled: when it has not
+    /// moved, nothing happened.
+    pub const fn activity(&self) -> u64 {
+        self.seq
     }
 
     /// The virtual time now.
@@ -138,11 +165,95 @@ impl Net {
         self.addrs[node]
     }
 
+    /// Adds up to `jitter` (uniform, from the seeded generator) to every
+    /// delivery; pipes stay FIFO.
+    pub fn set_jitter(&mut self, jitter: Duration, seed: u64) {
+        self.jitter = jitter;
+        self.rng = seed | 1;
+    }
+
+    /// A pseudo-random number (xorshift64*), from the seed.
+    pub fn random(&mut self) -> u64 {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn delay(&mut self) -> Duration {
+        if self.jitter.is_zero() {
+            return self.latency;
+        }
+        let j = self.random() % (self.jitter.as_nanos() as u64 + 1);
+        self.latency + Duration::from_nanos(j)
+    }
+
+    fn target(ev: &Ev) -> NodeId {
+        match ev {
+            // A connection attempt belongs to its connector: if the listener
+            // is down, the connector hears so.
+            Ev::Syn { from, .. } => *from,
+            Ev::SynAck { node, .. } | Ev::Data { node, .. } | Ev::Fin { node, .. } => *node,
+        }
+    }
+
     fn push(&mut self, at: Instant, ev: Ev) {
         self.seq += 1;
         let key = self.seq as usize;
-        self.events.insert(key, ev);
+        let inc = self.inc[Self::target(&ev)];
+        self.events.insert(key, (inc, ev));
         self.queue.push(Reverse((at, self.seq, key)));
+    }
+
+    /// Re-reads a node's deadline into the timer heap.
+    fn rearm(&mut self, node: NodeId) {
+        let d = if self.up[node] {
+            self.nodes[node].poll_timeout()
+        } else {
+            None
+        };
+        if d != self.deadline[node] {
+            self.deadline[node] = d;
+            if let Some(t) = d {
+                self.timers.push(Reverse((t, node)));
+            }
+        }
+    }
+
+    fn next_timer(&mut self) -> Option<(Instant, NodeId)> {
+        while let Some(&Reverse((t, n))) = self.timers.peek() {
+            if self.deadline[n] == Some(t) {
+                return Some((t, n));
+            }
+            self.timers.pop();
+        }
+        None
+    }
+
+    /// The node loses power: every connection to it goes silent (its peers
+    /// notice by their hold timers), and nothing in flight reaches it.
+    pub fn fail(&mut self, node: NodeId) {
+        self.up[node] = false;
+        self.inc[node] += 1;
+        self.pairs.retain(|(a, _), (b, _)| *a != node && *b != node);
+        for v in self.stalled.values_mut() {
+            v.retain(|(n, ..)| *n != node);
+        }
+        self.pending.retain(|(a, _), b| *a != node && *b != node);
+        self.last.retain(|(a, _), _| *a != node);
+        self.deadline[node] = None;
+    }
+
+    /// The node comes back with a fresh router (its state was lost).
+    pub fn restart(&mut self, node: NodeId, router: Router) {
+        self.nodes[node] = router;
+        self.up[node] = true;
+        self.drain(node);
+    }
+
+    /// Whether the node is up.
+    pub fn is_up(&self, node: NodeId) -> bool {
+        self.up[node]
     }
 
     fn linked(&self, a: NodeId, b: NodeId) -> bool {
@@ -156,8 +267,51 @@ impl Net {
         let k = (a.min(b), a.max(b));
         if up {
             self.cut.remove(&k);
+            for (node, conn, data) in self.stalled.remove(&k).unwrap_or_default() {
+                self.transmit(node, conn, data);
+            }
         } else {
             self.cut.insert(k);
+        }
+    }
+
+    /// Sends bytes (or, with `None`, the FIN) from `node`'s end of `conn`.
+    fn transmit(&mut self, node: NodeId, conn: ConnId, data: Option<Vec<u8>>) {
+        let Some(&(peer, pconn)) = self.pairs.get(&(node, conn)) else {
+            return;
+        };
+        if !(self.up[node] && self.up[peer]) {
+            return;
+        }
+        if self.cut.contains(&(node.min(peer), node.max(peer))) {
+            self.stalled
+                .entry((node.min(peer), node.max(peer)))
+                .or_default()
+                .push((node, conn, data));
+            return;
+        }
+        let at = self.arrival(node, conn);
+        match data {
+            Some(bytes) => self.push(
+                at,
+                Ev::Data {
+                    node: peer,
+                    conn: pconn,
+                    bytes,
+                },
+            ),
+            None => {
+                self.pairs.remove(&(node, conn));
+                self.pairs.remove(&(peer, pconn));
+                self.last.remove(&(node, conn));
+                self.push(
+                    at,
+                    Ev::Fin {
+                        node: peer,
+                        conn: pconn,
+                    },
+                );
+            }
         }
     }
 
@@ -171,6 +325,11 @@ impl Net {
 
     /// Moves a node's outputs into the network.
     fn drain(&mut self, node: NodeId) {
+        self.drain_outputs(node);
+        self.rearm(node);
+    }
+
+    fn drain_outputs(&mut self, node: NodeId) {
         while let Some(o) = self.nodes[node].poll_output() {
             match o {
                 Output::Connect { conn, remote, .. } => {
@@ -178,7 +337,7 @@ impl Net {
                     match target {
                         Some(t) if self.linked(node, t) => {
                             self.pending.insert((node, conn), t);
-                            let at = self.now + self.latency;
+                            let at = self.now + self.delay();
                             self.push(
                                 at,
                                 Ev::Syn {
@@ -202,37 +361,10 @@ impl Net {
                         }
                     }
                 }
-                Output::Send { conn, bytes } => {
-                    if let Some(&(peer, pconn)) = self.pairs.get(&(node, conn)) {
-                        if self.linked(node, peer) {
-                            let at = self.arrival(node, conn);
-                            self.push(
-                                at,
-                                Ev::Data {
-                                    node: peer,
-                                    conn: pconn,
-                                    bytes,
-                                },
-                            );
-                        }
-                    }
-                }
+                Output::Send { conn, bytes } => self.transmit(node, conn, Some(bytes)),
                 Output::Close { conn } => {
                     self.pending.remove(&(node, conn));
-                    if let Some((peer, pconn)) = self.pairs.remove(&(node, conn)) {
-                        self.pairs.remove(&(peer, pconn));
-                        let at = self.arrival(node, conn);
-                        self.last.remove(&(node, conn));
-                        if self.linked(node, peer) {
-                            self.push(
-                                at,
-                                Ev::Fin {
-                                    node: peer,
-                                    conn: pconn,
-                                },
-                            );
-                        }
-                    }
+                    self.transmit(node, conn, None);
                 }
                 Output::Fib(_) => self.fib_changes[node] += 1,
                 Output::Log(text) => {
@@ -249,7 +381,7 @@ impl Net {
     }
 
     fn arrival(&mut self, node: NodeId, conn: ConnId) -> Instant {
-        let base = self.now + self.latency;
+        let base = self.now + self.delay();
         let e = self.last.entry((node, conn)).or_insert(base);
         if *e < base {
             *e = base;
@@ -262,36 +394,35 @@ impl Net {
     pub fn run_until(&mut self, until: Instant) {
         loop {
             let next_ev = self.queue.peek().map(|Reverse((t, ..))| *t);
-            let next_timer = self
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| self.up[*i])
-                .filter_map(|(_, r)| r.poll_timeout())
-                .min();
-            let next = match (next_ev, next_timer) {
-                (Some(a), Some(b)) => a.min(b),
-                (a, b) => match a.or(b) {
-                    Some(t) => t,
-                    None => break,
-                },
+            let next_timer = self.next_timer();
+            let timer_first = match (next_ev, next_timer) {
+                (Some(e), Some((t, _))) => t < e,
+                (None, Some(_)) => true,
+                (_, None) => false,
             };
-            if next > until {
-                break;
-            }
-            self.now = self.now.max(next);
-            if next_ev == Some(next) {
-                let Reverse((_, _, key)) = self.queue.pop().expect("peeked");
-                let ev = self.events.remove(&key).expect("queued");
-                self.deliver(ev);
-            } else {
-                for i in 0..self.nodes.len() {
-                    if self.up[i] && self.nodes[i].poll_timeout().is_some_and(|t| t <= self.now) {
-                        let now = self.now;
-                        self.nodes[i].handle_timeout(now);
-                        self.drain(i);
-                    }
+            if timer_first {
+                let (t, node) = next_timer.expect("checked");
+                if t > until {
+                    break;
                 }
+                self.now = self.now.max(t);
+                self.timers.pop();
+                self.deadline[node] = None;
+                let now = self.now;
+                self.nodes[node].handle_timeout(now);
+                self.drain(node);
+            } else {
+                let Some(e) = next_ev.filter(|e| *e <= until) else {
+                    break;
+                };
+                self.now = self.now.max(e);
+                let Reverse((_, _, key)) = self.queue.pop().expect("peeked");
+                let (inc, ev) = self.events.remove(&key).expect("queued");
+                let n = Self::target(&ev);
+                if self.inc[n] != inc || !self.up[n] {
+                    continue;
+                }
+                self.deliver(ev);
             }
         }
         self.now = self.now.max(until);
