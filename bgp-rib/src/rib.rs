@@ -129,13 +129,13 @@ enum Sweep {
 /// The source path id of a default-originate Adj-RIB-Out entry.
 const DEFAULT_SRC: u32 = u32::MAX;
 
-/// One path in the Adj-RIB-In of a peer (post-policy): 16 octets.
+/// One path in the Adj-RIB-In of a peer (post-policy): 12 octets. Its
+/// weight is interned with its attributes.
 #[derive(Clone, Copy, Debug)]
 struct Path {
     path_id: u32,
     attrs: AttrId,
     peer: u16,
-    weight: u16,
     flags: u8,
 }
 
@@ -256,7 +256,7 @@ const fn is_private_asn(a: u32) -> bool {
 ///
 /// # Storage
 /// One [`PrefixTrie`] per family; each prefix holds every peer's paths as
-/// 16-octet records (peer index, path id, weight, flags, and a handle to an
+/// 12-octet records (peer index, path id, flags, and a handle to an
 /// interned attribute set) and the Adj-RIB-Out records of every peer. The
 /// Loc-RIB is the best/multipath flags on those records. Identical
 /// attribute sets are stored once, reference-counted, freed with their last
@@ -535,7 +535,10 @@ impl Rib {
                 Some(c) => *c,
                 None => {
                     let a = (**self.st.attrs.get(raw)).clone();
-                    let c = self.st.ingress(peer.0, a).map(|a| self.st.attrs.intern(a));
+                    let c = self
+                        .st
+                        .ingress(peer.0, a)
+                        .map(|a| self.st.attrs.intern(a, 0));
                     checked.insert(raw, c);
                     c
                 }
@@ -617,9 +620,9 @@ impl Rib {
     ) -> Result<(), RibError> {
         let p = self.st.peer_ref(peer)?;
         let soft = p.cfg.soft_reconfiguration_inbound && peer != PeerId::LOCAL;
-        let raw = soft.then(|| self.st.attrs.intern_ref(&attrs));
+        let raw = soft.then(|| self.st.attrs.intern_ref(&attrs, 0));
         let checked = self.st.ingress(peer.0, attrs);
-        let id = checked.map(|a| self.st.attrs.intern(a));
+        let id = checked.map(|a| self.st.attrs.intern(a, 0));
         for n in nlri {
             if let Some(r) = raw {
                 self.st.attrs.retain(r);
@@ -657,8 +660,8 @@ impl Rib {
     /// aggregate route), with weight 32768 as FRR gives local routes.
     /// Without a next hop, each peer gets ours.
     pub fn originate(&mut self, prefix: IpNet, attrs: RouteAttrs, source: Source) {
-        let id = self.st.attrs.intern(attrs);
-        self.upsert(0, prefix.trunc(), None, id, 32768, source);
+        let id = self.st.attrs.intern(attrs, 32768);
+        self.upsert(0, prefix.trunc(), None, id, source);
     }
 
     /// Stops originating `prefix`.
@@ -830,6 +833,50 @@ impl Rib {
                     .find_map(|(p, e)| {
                         let b = e.paths.iter().find(|p| p.flags & P_BEST != 0)?;
                         Some((IpNet::V6(p), self.st.route_path(b)))
+                    })
+            }
+        }
+    }
+
+    /// The best path's attributes for the longest prefix covering `addr`,
+    /// by reference (what a forwarding lookup needs; no reference count is
+    /// touched).
+    #[inline]
+    pub fn lookup(&self, addr: IpAddr) -> Option<(IpNet, PeerId, &Arc<RouteAttrs>)> {
+        fn pick(e: &Entry) -> Option<&Path> {
+            e.paths.iter().find(|p| p.flags & P_BEST != 0)
+        }
+        match addr {
+            IpAddr::V4(a) => {
+                let host = Ipv4Net::from(a);
+                if let Some((p, e)) = self.v4.longest_match(&host) {
+                    if let Some(b) = pick(e) {
+                        return Some((IpNet::V4(p), PeerId(b.peer), self.st.attrs.get(b.attrs)));
+                    }
+                }
+                self.v4
+                    .less_specifics(&host)
+                    .into_iter()
+                    .rev()
+                    .find_map(|(p, e)| {
+                        let b = pick(e)?;
+                        Some((IpNet::V4(p), PeerId(b.peer), self.st.attrs.get(b.attrs)))
+                    })
+            }
+            IpAddr::V6(a) => {
+                let host = Ipv6Net::from(a);
+                if let Some((p, e)) = self.v6.longest_match(&host) {
+                    if let Some(b) = pick(e) {
+                        return Some((IpNet::V6(p), PeerId(b.peer), self.st.attrs.get(b.attrs)));
+                    }
+                }
+                self.v6
+                    .less_specifics(&host)
+                    .into_iter()
+                    .rev()
+                    .find_map(|(p, e)| {
+                        let b = pick(e)?;
+                        Some((IpNet::V6(p), PeerId(b.peer), self.st.attrs.get(b.attrs)))
                     })
             }
         }
@@ -1095,13 +1142,15 @@ impl Rib {
         match verdict {
             Verdict::Deny => self.remove_path(peer, prefix, path_id),
             Verdict::Permit => {
-                self.st.attrs.retain(id);
-                self.upsert(peer, prefix, path_id, id, weight, source);
+                let id = self.st.attrs.with_weight(id, weight);
+                self.upsert(peer, prefix, path_id, id, source);
             }
             Verdict::Modified(m) => {
-                let id = self.st.attrs.intern(m.attrs);
-                let w = u16::try_from(m.weight).unwrap_or(u16::MAX);
-                self.upsert(peer, prefix, path_id, id, w, source);
+                let id = self
+                    .st
+                    .attrs
+                    .intern(m.attrs, u16::try_from(m.weight).unwrap_or(u16::MAX));
+                self.upsert(peer, prefix, path_id, id, source);
             }
         }
     }
@@ -1113,7 +1162,6 @@ impl Rib {
         prefix: IpNet,
         path_id: Option<u32>,
         id: AttrId,
-        weight: u16,
         source: Source,
     ) {
         let st = &mut self.st;
@@ -1122,25 +1170,25 @@ impl Rib {
             let flags = path_id.map_or(0, |_| P_PATH_ID) | source_bits(source);
             let mut touched = false;
             if let Some(x) = e.paths.iter_mut().find(|x| x.is(peer, path_id)) {
-                if x.attrs == id
-                    && x.weight == weight
-                    && x.flags & (P_STALE | P_SRC_MASK) == flags & P_SRC_MASK
-                {
+                if x.attrs == id && x.flags & (P_STALE | P_SRC_MASK) == flags & P_SRC_MASK {
                     st.attrs.release(id);
                     return;
                 }
                 touched = x.flags & (P_BEST | P_MULTI) != 0;
                 let old = x.attrs;
                 x.attrs = id;
-                x.weight = weight;
                 x.flags = (x.flags & (P_BEST | P_MULTI | P_ELIGIBLE)) | flags;
                 st.attrs.release(old);
             } else {
+                // Grow by a quarter, not double: most prefixes have a few
+                // paths and the memory budget is per path.
+                if e.paths.len() == e.paths.capacity() {
+                    e.paths.reserve_exact((e.paths.len() / 4).max(1));
+                }
                 e.paths.push(Path {
                     path_id: path_id.unwrap_or(0),
                     attrs: id,
                     peer,
-                    weight,
                     flags,
                 });
             }
@@ -1193,7 +1241,7 @@ impl Rib {
                                 prefix,
                                 path_id: b.path_id(),
                                 attrs: st.attrs.get(b.attrs),
-                                weight: u32::from(b.weight),
+                                weight: u32::from(st.attrs.weight(b.attrs)),
                                 source: b.source(),
                                 direction: Direction::Export,
                                 peer: &info,
@@ -1372,7 +1420,7 @@ impl State {
         let peer = self.peer(p.peer);
         Candidate {
             attrs: self.attrs.get(p.attrs),
-            weight: u32::from(p.weight),
+            weight: u32::from(self.attrs.weight(p.attrs)),
             local: p.peer == 0,
             ebgp: p.peer != 0 && !peer.cfg.info.is_ibgp(),
             router_id: peer.cfg.info.router_id,
@@ -1473,7 +1521,7 @@ impl State {
             peer: PeerId(p.peer),
             path_id: p.path_id(),
             attrs: self.attrs.get(p.attrs).clone(),
-            weight: p.weight,
+            weight: self.attrs.weight(p.attrs),
             stale: p.flags & P_STALE != 0,
         }
     }
@@ -1520,7 +1568,7 @@ impl State {
             // subject to the export policy (as in FRR).
             if let Some(a) = self.transform1(t, 0, &RouteAttrs::default(), fam == 1) {
                 let a = self.transform2(t, a);
-                out.push((0, DEFAULT_SRC, self.attrs.intern(a)));
+                out.push((0, DEFAULT_SRC, self.attrs.intern(a, 0)));
             }
             return out;
         }
@@ -1591,7 +1639,7 @@ impl State {
                 let a = self.attrs.get(p.attrs).clone();
                 let s = self
                     .transform1(t, p.peer, &a, v6)
-                    .map(|a| self.attrs.intern(a));
+                    .map(|a| self.attrs.intern(a, 0));
                 cache.stage1.insert(key, s);
                 s
             }
@@ -1602,7 +1650,7 @@ impl State {
                 prefix,
                 path_id: p.path_id(),
                 attrs: self.attrs.get(s1),
-                weight: u32::from(p.weight),
+                weight: u32::from(self.attrs.weight(p.attrs)),
                 source: p.source(),
                 direction: Direction::Export,
                 peer: &tp.cfg.info,
@@ -1616,7 +1664,7 @@ impl State {
                     None => {
                         let a = (**self.attrs.get(s1)).clone();
                         let a = self.transform2(t, a);
-                        let id = self.attrs.intern(a);
+                        let id = self.attrs.intern(a, 0);
                         cache.stage2.insert(s1, id);
                         id
                     }
@@ -1626,7 +1674,7 @@ impl State {
             }
             Verdict::Modified(m) => {
                 let a = self.transform2(t, m.attrs);
-                Some(self.attrs.intern(a))
+                Some(self.attrs.intern(a, 0))
             }
         }
     }
@@ -1807,6 +1855,9 @@ impl State {
             self.attrs.release(o.attrs);
             acc.withdrawn[family_index(&prefix)].push(nlri(o.out_path_id));
         }
+        if e.out.capacity() - e.out.len() < new.len() {
+            e.out.reserve_exact(new.len().max(e.out.len() / 4));
+        }
         e.out.extend(new);
     }
 }
@@ -1818,7 +1869,7 @@ mod tests {
     #[test]
     fn record_sizes() {
         // The memory budget depends on these.
-        assert_eq!(size_of::<Path>(), 16);
+        assert_eq!(size_of::<Path>(), 12);
         assert_eq!(size_of::<OutPath>(), 16);
     }
 
