@@ -32,6 +32,9 @@ use crate::parse::ParseError;
 use crate::prefix_list::AddrFamily;
 use crate::route_map::{ExitPolicy, Match, Set};
 
+/// Keys of [`Evaluator::evaluate_keyed`] below this index a vector.
+const SMALL_KEYS: usize = 1 << 24;
+
 /// FRR's `RMAP_RECURSION_LIMIT`.
 const CALL_DEPTH: u8 = 10;
 
@@ -824,15 +827,35 @@ pub struct Evaluator<'p> {
     lists: Vec<u32>,
     session: Option<(PeerInfo, Direction)>,
     by_addr: HashMap<usize, u32, BuildHasherDefault<AddrHasher>>,
-    records: Vec<Record<'p>>,
+    /// Keys below `SMALL_KEYS` ([`Evaluator::evaluate_keyed`]): their record
+    /// and their latest answer, so that a repeated question is one read.
+    by_small_key: Vec<Slot>,
+    by_key: HashMap<u64, u32, BuildHasherDefault<AddrHasher>>,
+    records: Vec<Record>,
+    answers: Vec<Answer<'p>>,
     capacity: usize,
 }
 
+/// One attribute set's answers, by prefix-list results and source.
 #[derive(Debug)]
-struct Record<'p> {
-    attrs: RouteAttrs,
-    answers: Vec<(u64, Answer<'p>)>,
+struct Record {
+    /// A copy to check the address against ([`Evaluator::evaluate`]).
+    attrs: Option<RouteAttrs>,
+    answers: Vec<(u64, u32)>,
 }
+
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    mask: u64,
+    answer: u32,
+    record: u32,
+}
+
+const EMPTY: Slot = Slot {
+    mask: 0,
+    answer: 0,
+    record: u32::MAX,
+};
 
 /// A remembered answer of an [`Evaluator`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -872,6 +895,9 @@ impl Hasher for AddrHasher {
     }
     fn write_usize(&mut self, n: usize) {
         self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
@@ -915,7 +941,10 @@ impl<'p> Evaluator<'p> {
             lists,
             session: None,
             by_addr: HashMap::default(),
+            by_small_key: Vec::new(),
+            by_key: HashMap::default(),
             records: Vec::new(),
+            answers: Vec::new(),
             capacity,
         }
     }
@@ -923,7 +952,10 @@ impl<'p> Evaluator<'p> {
     /// Forgets every answer.
     pub fn clear(&mut self) {
         self.by_addr.clear();
+        self.by_small_key.clear();
+        self.by_key.clear();
         self.records.clear();
+        self.answers.clear();
     }
 
     /// The number of attribute sets remembered.
@@ -938,6 +970,78 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates the route-map on `route`, or recalls the answer.
     pub fn evaluate(&mut self, route: &PolicyRoute<'_>) -> &Answer<'p> {
+        let mask = self.prepare(route);
+        let addr = std::ptr::from_ref(route.attrs) as usize;
+        let found = self.by_addr.get(&addr).copied();
+        let rec = match found {
+            Some(r) if self.records[r as usize].attrs.as_ref() == Some(route.attrs) => r as usize,
+            // The address now holds other attributes: start that record over.
+            Some(r) => {
+                self.records[r as usize] = Record {
+                    attrs: Some(route.attrs.clone()),
+                    answers: Vec::new(),
+                };
+                r as usize
+            }
+            None => {
+                let r = self.new_record(Some(route.attrs.clone()));
+                self.by_addr.insert(addr, r as u32);
+                r
+            }
+        };
+        let a = self.answer(rec, mask, route);
+        &self.answers[a]
+    }
+
+    /// Evaluates the route-map on `route` whose attribute set the caller
+    /// names `key`, or recalls the answer. Equal keys must mean equal
+    /// attributes: an interning RIB's attribute-set id is the intended key.
+    /// Unlike [`evaluate`](Self::evaluate), nothing is compared or copied to
+    /// check the key, so this is the faster of the two.
+    pub fn evaluate_keyed(&mut self, key: u64, route: &PolicyRoute<'_>) -> &Answer<'p> {
+        let mask = self.prepare(route);
+        let small = usize::try_from(key).ok().filter(|&k| k < SMALL_KEYS);
+        let a = match small {
+            Some(k) => {
+                let slot = self.by_small_key.get(k).copied().unwrap_or(EMPTY);
+                if slot.record != u32::MAX && slot.mask == mask {
+                    return &self.answers[slot.answer as usize];
+                }
+                let rec = if slot.record == u32::MAX {
+                    self.new_record(None)
+                } else {
+                    slot.record as usize
+                };
+                let a = self.answer(rec, mask, route);
+                if self.by_small_key.len() <= k {
+                    self.by_small_key.resize(k + 1, EMPTY);
+                }
+                self.by_small_key[k] = Slot {
+                    mask,
+                    answer: a as u32,
+                    record: rec as u32,
+                };
+                a
+            }
+            None => {
+                let rec = match self.by_key.get(&key) {
+                    Some(&r) => r as usize,
+                    None => {
+                        let r = self.new_record(None);
+                        self.by_key.insert(key, r as u32);
+                        r
+                    }
+                };
+                self.answer(rec, mask, route)
+            }
+        };
+        &self.answers[a]
+    }
+
+    /// Clears the memory on a change of session, and computes the key of
+    /// the route's prefix-list results and source.
+    #[inline]
+    fn prepare(&mut self, route: &PolicyRoute<'_>) -> u64 {
         match &self.session {
             Some((peer, dir)) if peer == route.peer && *dir == route.direction => {}
             _ => {
@@ -957,59 +1061,48 @@ impl<'p> Evaluator<'p> {
                 mask |= 1 << i;
             }
         }
-        let addr = std::ptr::from_ref(route.attrs) as usize;
-        let found = self.by_addr.get(&addr).copied();
-        let rec = match found {
-            Some(r) if self.records[r as usize].attrs == *route.attrs => r as usize,
-            // The address now holds other attributes: start that record over.
-            Some(r) => {
-                self.records[r as usize] = Record {
-                    attrs: route.attrs.clone(),
-                    answers: Vec::new(),
-                };
-                r as usize
-            }
-            None => {
-                if self.records.len() >= self.capacity {
-                    self.clear();
-                }
-                self.records.push(Record {
-                    attrs: route.attrs.clone(),
-                    answers: Vec::new(),
-                });
-                self.by_addr.insert(addr, (self.records.len() - 1) as u32);
-                self.records.len() - 1
-            }
-        };
-        let record = &mut self.records[rec];
-        let at = match record.answers.iter().position(|(k, _)| *k == mask) {
-            Some(at) => at,
-            None => {
-                let mut hits = Vec::new();
-                let (permit, work) = self.policy.run(
-                    route,
-                    &mut Bits {
-                        bit_of: &self.bit_of,
-                        mask,
-                    },
-                    Some(&mut hits),
-                );
-                let answer = Answer {
-                    permit,
-                    attrs: if permit {
-                        work.attrs.map(std::sync::Arc::new)
-                    } else {
-                        None
-                    },
-                    weight: if permit { work.weight } else { None },
-                    next_hop_unchanged: permit && work.nh_unchanged,
-                    hits,
-                };
-                record.answers.push((mask, answer));
-                record.answers.len() - 1
-            }
-        };
-        &record.answers[at].1
+        mask
+    }
+
+    fn new_record(&mut self, attrs: Option<RouteAttrs>) -> usize {
+        if self.records.len() >= self.capacity {
+            self.clear();
+        }
+        self.records.push(Record {
+            attrs,
+            answers: Vec::new(),
+        });
+        self.records.len() - 1
+    }
+
+    /// The index of the answer for record `rec` and `mask`, computed if new.
+    fn answer(&mut self, rec: usize, mask: u64, route: &PolicyRoute<'_>) -> usize {
+        if let Some(&(_, a)) = self.records[rec].answers.iter().find(|(k, _)| *k == mask) {
+            return a as usize;
+        }
+        let mut hits = Vec::new();
+        let (permit, work) = self.policy.run(
+            route,
+            &mut Bits {
+                bit_of: &self.bit_of,
+                mask,
+            },
+            Some(&mut hits),
+        );
+        self.answers.push(Answer {
+            permit,
+            attrs: if permit {
+                work.attrs.map(std::sync::Arc::new)
+            } else {
+                None
+            },
+            weight: if permit { work.weight } else { None },
+            next_hop_unchanged: permit && work.nh_unchanged,
+            hits,
+        });
+        let a = self.answers.len() - 1;
+        self.records[rec].answers.push((mask, a as u32));
+        a
     }
 }
 
@@ -1214,6 +1307,7 @@ route-map TO-HOSTS permit 10
             .collect();
         let map = p.route_map("M");
         let mut ev = map.evaluator();
+        let mut keyed = map.evaluator();
         for round in 0..3 {
             for n in 0..400u32 {
                 let a = &sets[(n as usize * 7 + round) % sets.len()];
@@ -1232,6 +1326,9 @@ route-map TO-HOSTS permit 10
                 assert_eq!(got.weight, want.weight);
                 assert_eq!(got.hits, want.hits);
                 assert_eq!(ev.evaluate(&r).verdict(&r), map.evaluate(&r));
+                let key = (n as usize * 7 + round) % sets.len();
+                let keyed = keyed.evaluate_keyed(key as u64 * 0x1_0000_0001, &r).clone();
+                assert_eq!(keyed, got);
             }
         }
         assert!(ev.len() <= sets.len());

@@ -318,16 +318,27 @@ impl PrefixList {
         };
         self.trie()
             .lookup(key & mask(len), len)
-            .map(|i| &self.entries[i as usize])
+            .map(|v| &self.entries[(v & !PERMIT) as usize])
     }
 
     /// Whether the list permits `prefix`: the deciding entry is a `permit`
     /// (an empty list permits nothing; see
     /// [`Policies::prefix_list`](crate::Policies::prefix_list) for how FRR
     /// treats an empty list as a neighbor's filter).
+    #[inline]
     pub fn permits(&self, prefix: &IpNet) -> bool {
-        self.lookup(prefix)
-            .is_some_and(|e| e.action == Action::Permit)
+        let (key, len) = match prefix {
+            IpNet::V4(p) if self.family == AddrFamily::Ipv4 => {
+                ((u128::from(u32::from(p.addr()))) << 96, p.prefix_len())
+            }
+            IpNet::V6(p) if self.family == AddrFamily::Ipv6 => {
+                (u128::from(p.addr()), p.prefix_len())
+            }
+            _ => return false,
+        };
+        self.trie()
+            .lookup(key & mask(len), len)
+            .is_some_and(|v| v & PERMIT != 0)
     }
 
     /// The same answer as [`lookup`](Self::lookup) by a linear scan, for tests.
@@ -363,38 +374,33 @@ fn bits(key: u128, d: u8, k: u8) -> usize {
 //----------- Trie --------------------------------------------------------------
 
 const NONE: u32 = u32::MAX;
-const ROOT_STRIDE: u8 = 16;
+const PERMIT: u32 = 1 << 31;
 const STRIDE: u8 = 4;
+/// Lists with fewer entries get an 8-bit root (which stays in cache), others
+/// a 16-bit one (fewer levels).
+const SMALL_LIST: usize = 4096;
 
-/// One node of the stride trie: it covers `stride` bits after `depth`.
-#[derive(Clone, Debug)]
-struct Node {
-    depth: u8,
-    stride: u8,
-    /// Offset of `2 << stride` heap slots: slot `(1 << k) | b` is the table
-    /// of the deepest entry prefix of length at most `depth + k` that covers
-    /// the `k` bits `b` after `depth`.
-    heap: u32,
-    /// Offset of `1 << stride` child node ids, or `NONE` when no entry
-    /// prefix is longer than `depth + stride` below this node.
-    children: u32,
-}
-
-/// The compiled form of a prefix-list.
+/// The compiled form of a prefix-list: a stride trie (16 bits at the root,
+/// 8 for short lists, then 4) whose nodes are blocks of `slots`.
 ///
 /// Every distinct entry prefix gets a decision table: for each query length
 /// from its own length to the maximum, the lowest-sequence entry among it
 /// and its covering prefixes whose length range contains that length. A
-/// lookup finds the deepest entry prefix covering the query (through the
-/// nodes' leaf-pushed heaps) and reads its table at the query's length.
+/// lookup finds the deepest entry prefix covering the query through the
+/// nodes' leaf-pushed heaps and reads its table at the query's length: a
+/// handful of memory reads whatever the number of entries.
 #[derive(Clone, Debug)]
 struct Trie {
-    nodes: Vec<Node>,
+    max: u8,
+    root: u8,
+    /// Node blocks. A node at `depth` with stride `s` starting at `o` has
+    /// `2 << s` heap slots at `o` (slot `(1 << k) | b` holds the table of the
+    /// deepest entry prefix of length at most `depth + k` covering the `k`
+    /// bits `b` after `depth`, as an index into `pieces` plus one, or 0 for
+    /// none), then `1 << s` child offsets (or `NONE`). The root is at 0.
     slots: Vec<u32>,
-    /// `tables[t]..tables[t + 1]` are the pieces of table `t`; table 0 is
-    /// "no entry prefix covers the query".
-    tables: Vec<u32>,
-    /// `(longest length of the piece, entry index or NONE)`, in length order.
+    /// Tables: runs of `(longest length, entry index | PERMIT, or NONE)` in
+    /// length order, each run ending at the maximum length.
     pieces: Vec<(u8, u32)>,
 }
 
@@ -419,9 +425,9 @@ impl Trie {
         items.sort_unstable();
 
         let mut trie = Self {
-            nodes: Vec::new(),
+            max,
+            root: if entries.len() < SMALL_LIST { 8 } else { 16 },
             slots: Vec::new(),
-            tables: vec![0, 0],
             pieces: Vec::new(),
         };
         // Decision tables along the current chain of covering prefixes.
@@ -452,46 +458,49 @@ impl Trie {
                 }
             }
             // Pieces from `len` up.
-            let start = *trie.tables.last().expect("never empty") as usize;
+            let start = trie.pieces.len();
             for l in len..=max {
-                let v = table[usize::from(l)];
+                let v = match table[usize::from(l)] {
+                    NONE => NONE,
+                    e if entries[e as usize].action == Action::Permit => e | PERMIT,
+                    e => e,
+                };
                 let own = trie.pieces.len() > start;
                 match trie.pieces.last_mut() {
                     Some(last) if own && last.1 == v => last.0 = l,
                     _ => trie.pieces.push((l, v)),
                 }
             }
-            trie.tables.push(trie.pieces.len() as u32);
-            let tid = (trie.tables.len() - 2) as u32;
-            distinct.push((key, len, tid));
+            distinct.push((key, len, start as u32 + 1));
             stack.push((key, len, table));
             i = j;
         }
-        trie.build_node(0, 0, &distinct, max);
+        trie.build_node(0, 0, &distinct);
         trie
     }
 
     /// Builds the node at `depth` whose heap starts from `inherited` and
-    /// which holds `items` (entry prefixes longer than `depth` below it).
-    fn build_node(&mut self, depth: u8, inherited: u32, items: &[(u128, u8, u32)], max: u8) -> u32 {
-        let stride = (if depth == 0 { ROOT_STRIDE } else { STRIDE }).min(max - depth);
-        let id = self.nodes.len() as u32;
+    /// which holds `items` (entry prefixes at least as long as `depth` below
+    /// it; only the root has one of length `depth`). Returns its offset.
+    fn build_node(&mut self, depth: u8, inherited: u32, items: &[(u128, u8, u32)]) -> u32 {
+        let s = self.stride(depth);
         let heap = self.slots.len();
-        self.slots.resize(heap + (2usize << stride), 0);
+        let children = heap + (2usize << s);
+        self.slots.resize(children + (1usize << s), NONE);
+        self.slots[heap] = 0;
         self.slots[heap + 1] = inherited;
         let mut overrides: Vec<(u8, usize, u32)> = items
             .iter()
-            .filter(|&&(_, l, _)| l <= depth + stride)
+            .filter(|&&(_, l, _)| l <= depth + s)
             .map(|&(k, l, t)| (l - depth, bits(k, depth, l - depth), t))
             .collect();
         overrides.sort_unstable_by_key(|o| o.0);
         let mut o = 0;
         while o < overrides.len() && overrides[o].0 == 0 {
-            // Only at the root: an entry prefix of length 0.
             self.slots[heap + 1] = overrides[o].2;
             o += 1;
         }
-        for k in 1..=stride {
+        for k in 1..=s {
             for b in 0..1usize << k {
                 self.slots[heap + ((1 << k) | b)] = self.slots[heap + ((1 << (k - 1)) | (b >> 1))];
             }
@@ -500,68 +509,59 @@ impl Trie {
                 o += 1;
             }
         }
-        self.nodes.push(Node {
-            depth,
-            stride,
-            heap: heap as u32,
-            children: NONE,
-        });
         let deeper: Vec<(u128, u8, u32)> = items
             .iter()
             .copied()
-            .filter(|&(_, l, _)| l > depth + stride)
+            .filter(|&(_, l, _)| l > depth + s)
             .collect();
-        if !deeper.is_empty() {
-            let children = self.slots.len();
-            self.slots.resize(children + (1usize << stride), NONE);
-            self.nodes[id as usize].children = children as u32;
-            let mut i = 0;
-            while i < deeper.len() {
-                let b = bits(deeper[i].0, depth, stride);
-                let mut j = i;
-                while j < deeper.len() && bits(deeper[j].0, depth, stride) == b {
-                    j += 1;
-                }
-                let inherited = self.slots[heap + ((1 << stride) | b)];
-                let child = self.build_node(depth + stride, inherited, &deeper[i..j], max);
-                self.slots[children + b] = child;
-                i = j;
+        let mut i = 0;
+        while i < deeper.len() {
+            let b = bits(deeper[i].0, depth, s);
+            let mut j = i;
+            while j < deeper.len() && bits(deeper[j].0, depth, s) == b {
+                j += 1;
             }
+            let inherited = self.slots[heap + ((1 << s) | b)];
+            let child = self.build_node(depth + s, inherited, &deeper[i..j]);
+            self.slots[children + b] = child;
+            i = j;
         }
-        id
+        heap as u32
     }
 
-    /// The index of the deciding entry for the prefix `key/len` (host bits
-    /// clear), if any.
+    /// The stride of the node at `depth`.
+    #[inline]
+    fn stride(&self, depth: u8) -> u8 {
+        (if depth == 0 { self.root } else { STRIDE }).min(self.max - depth)
+    }
+
+    /// The deciding entry for the prefix `key/len` (host bits clear), as
+    /// `index | PERMIT` or `index`, if any.
     #[inline]
     fn lookup(&self, key: u128, len: u8) -> Option<u32> {
-        let mut n = 0usize;
+        let (mut node, mut d) = (0usize, 0u8);
         let table = loop {
-            let node = &self.nodes[n];
-            let (d, s) = (node.depth, node.stride);
+            let s = self.stride(d);
             if len <= d + s {
                 let k = len - d;
-                break self.slots[node.heap as usize + ((1 << k) | bits(key, d, k))];
+                break self.slots[node + ((1 << k) | bits(key, d, k))];
             }
             let b = bits(key, d, s);
-            if node.children != NONE {
-                let c = self.slots[node.children as usize + b];
-                if c != NONE {
-                    n = c as usize;
-                    continue;
-                }
+            let child = self.slots[node + (2 << s) + b];
+            if child == NONE {
+                break self.slots[node + ((1 << s) | b)];
             }
-            break self.slots[node.heap as usize + ((1 << s) | b)];
+            node = child as usize;
+            d += s;
         };
-        let (start, end) = (
-            self.tables[table as usize] as usize,
-            self.tables[table as usize + 1] as usize,
-        );
-        self.pieces[start..end]
+        if table == 0 {
+            return None;
+        }
+        let v = self.pieces[table as usize - 1..]
             .iter()
             .find(|p| p.0 >= len)
-            .map(|p| p.1)
-            .filter(|&e| e != NONE)
+            .map_or(NONE, |p| p.1);
+        (v != NONE).then_some(v)
     }
 }
 
@@ -569,7 +569,7 @@ impl Trie {
 
 #[cfg(test)]
 mod tests {
-    use std::net::IpAddr;
+    use std::net::{IpAddr, Ipv4Addr};
 
     use super::*;
 
@@ -658,6 +658,66 @@ mod tests {
         assert!(!host.permits(&n("0.0.0.0/0")));
     }
 
+    /// A list long enough for the 16-bit root, against the linear scan.
+    #[test]
+    fn big_list_equals_linear_scan() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut entries = Vec::new();
+        for i in 0..5000u32 {
+            let len = 8 + (rnd() % 25) as u8;
+            let a = Ipv4Addr::from((rnd() as u32) & 0x0fff_ffff);
+            let prefix = IpNet::new(IpAddr::V4(a), len).unwrap().trunc();
+            let le =
+                (len < 32 && rnd() % 4 == 0).then(|| len + 1 + (rnd() % u64::from(32 - len)) as u8);
+            let action = if rnd() % 5 == 0 {
+                Action::Deny
+            } else {
+                Action::Permit
+            };
+            entries.push(PrefixListEntry {
+                seq: i + 1,
+                action,
+                matcher: PrefixMatch::Prefix {
+                    prefix,
+                    ge: None,
+                    le,
+                },
+            });
+        }
+        let list = PrefixList::with_entries("big", AddrFamily::Ipv4, entries.clone()).unwrap();
+        for i in 0..4000 {
+            let q = if i % 2 == 0 {
+                match entries[(rnd() % 5000) as usize].matcher {
+                    PrefixMatch::Prefix { prefix, .. } => {
+                        let extra = (rnd() % 4) as u8;
+                        IpNet::new(prefix.addr(), (prefix.prefix_len() + extra).min(32)).unwrap()
+                    }
+                    PrefixMatch::Any => unreachable!(),
+                }
+            } else {
+                let len = (rnd() % 33) as u8;
+                IpNet::new(
+                    IpAddr::V4(Ipv4Addr::from((rnd() as u32) & 0x0fff_ffff)),
+                    len,
+                )
+                .unwrap()
+                .trunc()
+            };
+            let want = list.lookup_linear(&q);
+            assert_eq!(list.lookup(&q).map(|e| e.seq), want.map(|e| e.seq), "{q}");
+            assert_eq!(
+                list.permits(&q),
+                want.is_some_and(|e| e.action == Action::Permit)
+            );
+        }
+    }
+
     /// The trie against the linear definition, on random lists and queries
     /// (a small deterministic generator so the test needs no RNG crate).
     #[test]
@@ -724,10 +784,15 @@ mod tests {
             for _ in 0..300 {
                 let len = (rnd() % (u64::from(max) + 1)) as u8;
                 let q = addr(&mut rnd, len);
+                let want = list.lookup_linear(&q);
                 assert_eq!(
                     list.lookup(&q).map(|e| e.seq),
-                    list.lookup_linear(&q).map(|e| e.seq),
+                    want.map(|e| e.seq),
                     "{q} in {list:?}"
+                );
+                assert_eq!(
+                    list.permits(&q),
+                    want.is_some_and(|e| e.action == Action::Permit)
                 );
             }
         }
