@@ -8,10 +8,11 @@
 //! servers and borders, and after each convergence the invariants are
 //! checked ([`Fabric::check`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bgp_policy::{Config, Policies};
@@ -84,6 +85,7 @@ pub struct Fabric {
     restarts: u64,
     seed: u64,
     epoch: Instant,
+    policy_cache: HashMap<String, Arc<Policies>>,
 }
 
 const ASN: u32 = 65001;
@@ -194,12 +196,24 @@ fn host_config(i: usize, networks: &BTreeSet<IpNet>) -> String {
     s
 }
 
-/// Builds a router from FRR text.
-pub fn router_from_text(text: &str, now: Instant, seed: u64) -> Result<Router, String> {
+/// Builds a router from FRR text. Compiled policies are shared between
+/// routers whose policy statements are the same text (`cache`).
+pub fn router_from_text(
+    text: &str,
+    now: Instant,
+    seed: u64,
+    cache: &mut HashMap<String, Arc<Policies>>,
+) -> Result<Router, String> {
     let (policy, rest) = Config::parse_full(text).map_err(|e| e.to_string())?;
     let bgp = BgpConfig::parse(rest.iter().map(|l| (l.line, l.text.as_str())))
         .map_err(|e| e.to_string())?;
-    Router::new(bgp, Policies::new(policy), now, seed).map_err(|e| e.to_string())
+    let key = policy.to_string();
+    let policies = Arc::clone(
+        cache
+            .entry(key)
+            .or_insert_with(|| Arc::new(Policies::new(policy))),
+    );
+    Router::new(bgp, policies, now, seed).map_err(|e| e.to_string())
 }
 
 impl Fabric {
@@ -220,6 +234,7 @@ impl Fabric {
             restarts: 0,
             seed: cfg.seed,
             epoch,
+            policy_cache: HashMap::new(),
         };
         let mut nodes: Vec<(String, Role, IpAddr, String, BTreeSet<IpNet>)> = Vec::new();
         for i in 0..2 {
@@ -263,8 +278,13 @@ impl Fabric {
                         std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
                 }
             }
-            let r = router_from_text(&text, epoch, cfg.seed.wrapping_add(idx as u64))
-                .map_err(|e| format!("{name}: {e}"))?;
+            let r = router_from_text(
+                &text,
+                epoch,
+                cfg.seed.wrapping_add(idx as u64),
+                &mut f.policy_cache,
+            )
+            .map_err(|e| format!("{name}: {e}"))?;
             let id = f.net.add(addr, r);
             match role {
                 Role::Border => f.borders.push(id),
@@ -319,7 +339,13 @@ impl Fabric {
     pub fn restart(&mut self, node: NodeId) {
         self.restarts += 1;
         let seed = self.seed ^ (self.restarts << 32) ^ node as u64;
-        let r = router_from_text(&self.configs[node], self.net.now(), seed).expect("booted before");
+        let r = router_from_text(
+            &self.configs[node],
+            self.net.now(),
+            seed,
+            &mut self.policy_cache,
+        )
+        .expect("booted before");
         if self.roles[node] == Role::Host {
             let (_, rest) = Config::parse_full(&self.configs[node]).expect("parsed before");
             let bgp = BgpConfig::parse(rest.iter().map(|l| (l.line, l.text.as_str())))
@@ -500,7 +526,11 @@ impl Fabric {
         let step = Duration::from_millis(1);
         let mut seen = u64::MAX;
         loop {
-            let changes = self.net.activity();
+            // Routing state only changes when a router's RIB inputs do
+            // (keepalives do not count), or a node fails or boots.
+            let changes: u64 = self.net.nodes.iter().map(Router::changes).sum::<u64>()
+                + self.restarts * 1_000_003
+                + self.net.failures() * 1_000_033;
             if changes != seen {
                 seen = changes;
                 if cond(self) {
@@ -751,20 +781,17 @@ impl Fabric {
 
     /// Every session of `node` with a live node is established.
     pub fn all_up(&self, node: NodeId) -> bool {
-        let now = self.net.now();
-        let peers = self.net.nodes[node].summary(now);
+        let peers: Vec<_> = self.net.nodes[node].neighbor_states().collect();
         let live_hosts = self.hosts.iter().filter(|h| self.net.is_up(**h)).count();
-        let up = |p: &crate::router::NeighborSummary| p.state == bgp_fsm::StateKind::Established;
-        let dynamic_up = peers.iter().filter(|p| p.dynamic && up(p)).count();
+        let up = |s: bgp_fsm::StateKind| s == bgp_fsm::StateKind::Established;
+        let dynamic_up = peers.iter().filter(|(_, s, d)| *d && up(*s)).count();
         if self.roles[node] == Role::RouteServer && dynamic_up < live_hosts {
             return false;
         }
-        peers.iter().filter(|p| !p.dynamic).all(|p| {
-            self.net
-                .node_at(p.address)
-                .is_none_or(|n| !self.net.is_up(n))
-                || up(p)
-        })
+        peers
+            .iter()
+            .filter(|(_, _, d)| !d)
+            .all(|(a, s, _)| self.net.node_at(*a).is_none_or(|n| !self.net.is_up(n)) || up(*s))
     }
 
     /// Every live border delivers every announced address, and every live

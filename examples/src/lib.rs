@@ -7,8 +7,8 @@ pub mod bgpconf;
 pub mod fabric;
 pub mod json;
 pub mod router;
-pub mod sim;
 pub mod routes;
+pub mod sim;
 
 /// Parses hex text: whitespace and `:` separators are ignored, and an
 /// optional `0x` prefix is allowed. `None` if a character is not a hex digit

@@ -21,7 +21,8 @@
 //! by default for eBGP): every input that changes the RIB is followed by
 //! draining its changes into UPDATEs for the established neighbors.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -155,6 +156,14 @@ pub struct Router {
     rib: Rib,
     router_id: Ipv4Addr,
     nbrs: Vec<Option<Nbr>>,
+    /// Neighbor index by address.
+    index: HashMap<IpAddr, usize>,
+    /// Neighbor deadlines: a heap with lazy deletion; `deadline[i]` is the
+    /// current one of neighbor `i`.
+    timers: BinaryHeap<Reverse<(Instant, usize)>>,
+    deadline: Vec<Option<Instant>>,
+    /// Grows with every change to the RIB's inputs (for watchers).
+    changes: u64,
     conns: HashMap<ConnId, (usize, Which)>,
     next_conn: ConnId,
     out: VecDeque<Output>,
@@ -169,7 +178,7 @@ impl Router {
     /// (unless `shutdown`). `seed` seeds the sessions' timer jitter.
     pub fn new(
         bgp: BgpConfig,
-        policies: Policies,
+        policies: Arc<Policies>,
         now: Instant,
         seed: u64,
     ) -> Result<Self, RouterError> {
@@ -197,10 +206,14 @@ impl Router {
         });
         let mut r = Self {
             bgp,
-            policies: Arc::new(policies),
+            policies,
             rib,
             router_id,
             nbrs: Vec::new(),
+            index: HashMap::new(),
+            timers: BinaryHeap::new(),
+            deadline: Vec::new(),
+            changes: 0,
             conns: HashMap::new(),
             next_conn: 1,
             out: VecDeque::new(),
@@ -365,8 +378,10 @@ impl Router {
         if n.cfg.settings.shutdown.is_none() {
             n.main.session.start(now);
         }
+        self.index.insert(n.cfg.address, idx);
         if idx == self.nbrs.len() {
             self.nbrs.push(Some(n));
+            self.deadline.push(None);
         } else {
             self.nbrs[idx] = Some(n);
         }
@@ -506,45 +521,74 @@ impl Router {
 
     /// Time passed: run whatever timers expired at or before `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for idx in 0..self.nbrs.len() {
+        while let Some(&Reverse((t, idx))) = self.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            if self.deadline[idx] != Some(t) {
+                continue;
+            }
+            self.deadline[idx] = None;
             let Some(n) = self.nbrs[idx].as_mut() else {
                 continue;
             };
             let due = |s: &Session| s.poll_timeout().is_some_and(|t| t <= now);
-            let mut any = false;
             if due(&n.main.session) {
                 n.main.session.handle_timeout(now);
-                any = true;
             }
             if let Some(c) = n.candidate.as_mut().filter(|c| due(&c.session)) {
                 c.session.handle_timeout(now);
-                any = true;
             }
-            if any {
-                self.pump(now, idx);
-            }
+            self.pump(now, idx);
         }
         if self.rib.poll_timeout().is_some_and(|t| t <= now) {
             self.rib.handle_timeout(now);
+            self.changes += 1;
             self.flush(now);
+        }
+    }
+
+    /// Re-reads neighbor `idx`'s deadline into the timer heap.
+    fn rearm(&mut self, idx: usize) {
+        let d = self.nbrs[idx].as_ref().and_then(|n| {
+            [
+                n.main.session.poll_timeout(),
+                n.candidate.as_ref().and_then(|c| c.session.poll_timeout()),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+        });
+        if d != self.deadline[idx] {
+            self.deadline[idx] = d;
+            if let Some(t) = d {
+                self.timers.push(Reverse((t, idx)));
+            }
         }
     }
 
     /// The earliest instant at which [`handle_timeout`](Self::handle_timeout)
     /// has work.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.nbrs
-            .iter()
-            .flatten()
-            .flat_map(|n| {
-                [
-                    n.main.session.poll_timeout(),
-                    n.candidate.as_ref().and_then(|c| c.session.poll_timeout()),
-                ]
-            })
-            .chain([self.rib.poll_timeout()])
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        while let Some(&Reverse((t, idx))) = self.timers.peek() {
+            if self.deadline[idx] == Some(t) {
+                break;
+            }
+            self.timers.pop();
+        }
+        let sessions = self.timers.peek().map(|Reverse((t, _))| *t);
+        [sessions, self.rib.poll_timeout()]
+            .into_iter()
             .flatten()
             .min()
+    }
+
+    /// A counter that grows whenever the RIB's inputs change (routes
+    /// received or originated, sessions up or down): a watcher that saw it
+    /// unchanged knows the routing state is as it was.
+    pub const fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// The next thing for the caller to do.
@@ -560,12 +604,14 @@ impl Router {
     /// route`).
     pub fn announce(&mut self, now: Instant, prefix: IpNet, attrs: RouteAttrs) {
         self.rib.originate(prefix, attrs, Source::Static);
+        self.changes += 1;
         self.flush(now);
     }
 
     /// Withdraws a prefix originated with [`announce`](Self::announce).
     pub fn withdraw(&mut self, now: Instant, prefix: IpNet) {
         self.rib.withdraw_originated(prefix);
+        self.changes += 1;
         self.flush(now);
     }
 
@@ -725,9 +771,16 @@ impl Router {
     }
 
     fn find(&self, addr: IpAddr) -> Option<usize> {
+        self.index.get(&addr).copied()
+    }
+
+    /// Each neighbor's address, session state and whether it is dynamic
+    /// (cheaper than [`summary`](Self::summary)).
+    pub fn neighbor_states(&self) -> impl Iterator<Item = (IpAddr, StateKind, bool)> + '_ {
         self.nbrs
             .iter()
-            .position(|n| n.as_ref().is_some_and(|n| n.cfg.address == addr))
+            .flatten()
+            .map(|n| (n.cfg.address, n.main.session.state(), n.dynamic))
     }
 }
 
@@ -760,14 +813,19 @@ impl Router {
                 && n.main.session.state() != StateKind::Established
         });
         if remove {
-            if let Some(p) = self.nbrs[idx].take().and_then(|n| n.rib_peer) {
-                let _ = self.rib.remove_peer(p);
-                changed = true;
+            if let Some(n) = self.nbrs[idx].take() {
+                self.index.remove(&n.cfg.address);
+                if let Some(p) = n.rib_peer {
+                    let _ = self.rib.remove_peer(p);
+                    changed = true;
+                }
             }
         }
         if changed {
+            self.changes += 1;
             self.flush(now);
         }
+        self.rearm(idx);
     }
 
     fn on_event(&mut self, now: Instant, idx: usize, which: Which, event: Event) -> bool {
@@ -993,6 +1051,7 @@ impl Router {
             if let (false, Some(conn)) = (bytes.is_empty(), n.main.conn) {
                 self.out.push_back(Output::Send { conn, bytes });
             }
+            self.rearm(idx);
         }
     }
 }

@@ -55,6 +55,7 @@ pub struct Net {
     /// The routers.
     pub nodes: Vec<Router>,
     addrs: Vec<IpAddr>,
+    by_addr: HashMap<IpAddr, NodeId>,
     up: Vec<bool>,
     epoch: Instant,
     now: Instant,
@@ -71,6 +72,7 @@ pub struct Net {
     jitter: Duration,
     rng: u64,
     seq: u64,
+    processed: u64,
     /// (node, conn) → (peer node, peer conn).
     pairs: HashMap<(NodeId, ConnId), (NodeId, ConnId)>,
     /// Connections a node asked for and is waiting on: conn → target.
@@ -98,6 +100,7 @@ impl Net {
         Self {
             nodes: Vec::new(),
             addrs: Vec::new(),
+            by_addr: HashMap::new(),
             up: Vec::new(),
             epoch,
             now: epoch,
@@ -110,6 +113,7 @@ impl Net {
             jitter: Duration::ZERO,
             rng: 0x2545_f491_4f6c_dd1d,
             seq: 0,
+            processed: 0,
             pairs: HashMap::new(),
             pending: HashMap::new(),
             last: HashMap::new(),
@@ -129,6 +133,7 @@ impl Net {
     /// Adds a router reachable at `addr`; it is drained at once.
     pub fn add(&mut self, addr: IpAddr, router: Router) -> NodeId {
         self.nodes.push(router);
+        self.by_addr.insert(addr, self.addrs.len());
         self.addrs.push(addr);
         self.up.push(true);
         self.fib_changes.push(0);
@@ -139,10 +144,10 @@ impl Net {
         id
     }
 
-    /// A counter that grows with every delivery scheduled: when it has not
-    /// moved, nothing happened.
+    /// A counter that grows with every delivery scheduled or made and every
+    /// timer run: when it has not moved, nothing happened.
     pub const fn activity(&self) -> u64 {
-        self.seq
+        self.seq + self.processed
     }
 
     /// The virtual time now.
@@ -157,7 +162,7 @@ impl Net {
 
     /// The node with this address.
     pub fn node_at(&self, addr: IpAddr) -> Option<NodeId> {
-        self.addrs.iter().position(|a| *a == addr)
+        self.by_addr.get(&addr).copied()
     }
 
     /// A node's address.
@@ -249,6 +254,11 @@ impl Net {
         self.nodes[node] = router;
         self.up[node] = true;
         self.drain(node);
+    }
+
+    /// How many node failures there have been.
+    pub fn failures(&self) -> u64 {
+        self.inc.iter().map(|&i| u64::from(i)).sum()
     }
 
     /// Whether the node is up.
@@ -407,6 +417,7 @@ impl Net {
                 }
                 self.now = self.now.max(t);
                 self.timers.pop();
+                self.processed += 1;
                 self.deadline[node] = None;
                 let now = self.now;
                 self.nodes[node].handle_timeout(now);
@@ -417,6 +428,7 @@ impl Net {
                 };
                 self.now = self.now.max(e);
                 let Reverse((_, _, key)) = self.queue.pop().expect("peeked");
+                self.processed += 1;
                 let (inc, ev) = self.events.remove(&key).expect("queued");
                 let n = Self::target(&ev);
                 if self.inc[n] != inc || !self.up[n] {

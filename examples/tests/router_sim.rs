@@ -15,7 +15,13 @@ use bgp_wire::attr::NextHop;
 fn router(text: &str, seed: u64) -> Router {
     let (policy, rest) = Config::parse_full(text).expect("policy statements");
     let bgp = BgpConfig::parse(rest.iter().map(|l| (l.line, l.text.as_str()))).expect("router bgp");
-    Router::new(bgp, Policies::new(policy), epoch(), seed).expect("router")
+    Router::new(
+        bgp,
+        std::sync::Arc::new(Policies::new(policy)),
+        epoch(),
+        seed,
+    )
+    .expect("router")
 }
 
 fn epoch() -> Instant {

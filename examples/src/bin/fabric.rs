@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! fabric [--hosts N] [--seed S] [--latency MS] [--scenario NAME] [--faults RATE]
-//!        [--config-dir DIR] [--write-configs DIR] [--json]
+//!        [--config-dir DIR] [--write-configs DIR] [--json] [--trace]
 //! ```
 
 use std::path::PathBuf;
@@ -18,13 +18,14 @@ struct Args {
     scenario: String,
     faults: f64,
     json: bool,
+    trace: bool,
     write_configs: Option<PathBuf>,
 }
 
 fn usage() -> String {
     format!(
         "usage: fabric [--hosts N] [--seed S] [--latency MS] [--scenario NAME] [--faults RATE]\n\
-         \x20             [--config-dir DIR] [--write-configs DIR] [--json]\n\
+         \x20             [--config-dir DIR] [--write-configs DIR] [--json] [--trace]\n\
          scenarios: {}",
         SCENARIOS.join(", ")
     )
@@ -36,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         scenario: "tour".into(),
         faults: 0.0,
         json: false,
+        trace: false,
         write_configs: None,
     };
     let mut it = std::env::args().skip(1);
@@ -77,6 +79,7 @@ fn parse_args() -> Result<Args, String> {
             "--config-dir" => a.cfg.config_dir = Some(value()?.into()),
             "--write-configs" => a.write_configs = Some(value()?.into()),
             "--json" => a.json = true,
+            "--trace" => a.trace = true,
             "-h" | "--help" => return Err(usage()),
             other => return Err(format!("unknown argument {other}\n{}", usage())),
         }
@@ -184,6 +187,9 @@ fn main() -> ExitCode {
     let report = f.run(&a.scenario, a.faults);
     let wall = wall.elapsed();
     let virt = f.elapsed();
+    if a.trace {
+        print!("{}", f.trace_tail(usize::MAX));
+    }
     if a.json {
         print_json(&a, &report, wall, virt);
     } else {
