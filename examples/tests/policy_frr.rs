@@ -1,19 +1,27 @@
 //! `policy-check` against FRR's bgpd, route by route and attribute by
-//! attribute.
+//! attribute, for each policy applied inbound and outbound.
 //!
-//! One bgpd (FRR 8.4, Debian package `frr`) runs on 127.77.0.1 with one eBGP
-//! neighbor per policy (127.77.1.N); each neighbor has one policy inbound: a
-//! route-map of the shared configuration, a prefix-list, or a route-map that
-//! does not exist. For each neighbor, a minimal speaker written here with
-//! bgp-wire accepts bgpd's connection, opens the session and announces the
-//! same routes (IPv4 and IPv6). The test then reads what bgpd kept (`show bgp
-//! ipv4|ipv6 unicast PREFIX json`) and compares, for every policy and route,
-//! permit/deny and the AS path, origin, MED, local preference, weight,
-//! communities, large and extended communities and next hop with what
-//! `policy-check` prints for the same configuration and routes.
+//! **Inbound**: one bgpd (FRR 8.4, Debian package `frr`) runs on 127.77.0.1
+//! with one eBGP neighbor per policy (127.77.1.N); each neighbor has one
+//! policy inbound: a route-map of the shared configuration, a prefix-list,
+//! or a route-map that does not exist. For each neighbor, a minimal speaker
+//! written here with bgp-wire accepts bgpd's connection, opens the session
+//! and announces the same routes (IPv4 and IPv6). The test then reads what
+//! bgpd kept (`show bgp ipv4|ipv6 unicast PREFIX json`) and compares, for
+//! every policy and route, permit/deny and the AS path, origin, MED, local
+//! preference, weight, communities, large and extended communities and next
+//! hop with what `policy-check` prints for the same configuration and routes.
 //!
-//! Before that it checks that bgpd read the configuration as we did: our
-//! parser reads bgpd's `show running-config` back into the same policy.
+//! **Outbound**: a second bgpd on 127.77.0.2 learns the routes from one eBGP
+//! speaker (127.77.3.1, no policy) and advertises them to one iBGP speaker
+//! per policy (127.77.2.N), each with the policy outbound. The speakers decode
+//! the UPDATEs they receive with bgp-wire; the test compares them with
+//! `policy-check --export`. Over iBGP bgpd sends the AS path, next hop and
+//! MED as the policy leaves them and adds LOCAL_PREF 100 when the route has
+//! none; weight is not sent, so it is not compared.
+//!
+//! Before that each test checks that bgpd read the configuration as we did:
+//! our parser reads bgpd's `show running-config` back into the same policy.
 //!
 //! Needs `/usr/lib/frr/bgpd` and `vtysh`; `.ci/run` installs them and runs
 //! this test with `--ignored`.
@@ -24,8 +32,8 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bgp_examples::routes::{RouteLine, parse_route};
@@ -34,10 +42,10 @@ use bgp_policy::community_list::frr_text;
 use bgp_wire::attr::NextHop;
 use bgp_wire::capability::Capability;
 use bgp_wire::open::OpenMessage;
-use bgp_wire::{Family, Nlri, SessionContext, UpdateBuilder};
+use bgp_wire::{Family, Nlri, RouteAttrs, SessionContext, Update, UpdateBuilder};
+use ipnet::IpNet;
 use serde_json::Value;
 
-const FRR_ADDR: &str = "127.77.0.1";
 const PORT: u16 = 1179;
 const FRR_AS: u32 = 65000;
 const PEER_AS: u32 = 65001;
@@ -265,52 +273,209 @@ const ROUTES: &str = "\
 2001:db9::/32 as-path 65001 65002 65010 ext-community rt 65000:100 next-hop 2001:db8:ff::1
 ";
 
-fn peer_addr(i: usize) -> Ipv4Addr {
-    Ipv4Addr::new(127, 77, 1, (i + 1) as u8)
+/// One neighbor of bgpd: our speaker's address and AS, and the policy bgpd
+/// applies to it (`None`: no policy).
+struct Neighbor {
+    addr: Ipv4Addr,
+    asn: u32,
+    policy: Option<&'static str>,
 }
 
-/// The whole configuration: lists, route-maps, and bgpd's `router bgp`.
-fn frr_config(dir: &Path) -> (String, String) {
+fn policy_text() -> String {
     let mut policy = String::from(LISTS);
     for (_, text) in POLICIES {
         policy.push_str(text);
     }
+    policy
+}
+
+/// bgpd's whole configuration: the policies and `router bgp` with the
+/// neighbors, each with its policy in `direction` ("in" or "out").
+fn frr_config(dir: &Path, frr: Ipv4Addr, neighbors: &[Neighbor], direction: &str) -> String {
     let mut c = String::new();
     c.push_str("frr defaults traditional\nhostname policy-frr\n");
     c.push_str(&format!(
         "log file {}/bgpd.log informational\n!\n",
         dir.display()
     ));
-    c.push_str(&policy);
+    c.push_str(&policy_text());
     c.push_str(&format!(
-        "!\nrouter bgp {FRR_AS}\n bgp router-id {FRR_ADDR}\n no bgp ebgp-requires-policy\n \
+        "!\nrouter bgp {FRR_AS}\n bgp router-id {frr}\n no bgp ebgp-requires-policy\n \
          no bgp network import-check\n bgp allow-martian-nexthop\n \
-         bgp disable-ebgp-connected-route-check\n"
+         bgp disable-ebgp-connected-route-check\n coalesce-time 100\n"
     ));
-    for i in 0..POLICIES.len() {
-        let a = peer_addr(i);
+    for n in neighbors {
+        let a = n.addr;
         c.push_str(&format!(
-            " neighbor {a} remote-as {PEER_AS}\n neighbor {a} port {PORT}\n \
-             neighbor {a} update-source {FRR_ADDR}\n neighbor {a} timers connect 1\n \
-             neighbor {a} advertisement-interval 0\n"
+            " neighbor {a} remote-as {}\n neighbor {a} port {PORT}\n \
+             neighbor {a} update-source {frr}\n neighbor {a} timers connect 1\n \
+             neighbor {a} advertisement-interval 0\n",
+            n.asn
         ));
     }
     for af in ["ipv4", "ipv6"] {
         c.push_str(&format!(" address-family {af} unicast\n"));
-        for (i, (name, _)) in POLICIES.iter().enumerate() {
-            let a = peer_addr(i);
+        for n in neighbors {
+            let a = n.addr;
             if af == "ipv6" {
                 c.push_str(&format!("  neighbor {a} activate\n"));
             }
-            match name.strip_prefix("prefix-list ") {
-                Some(pl) => c.push_str(&format!("  neighbor {a} prefix-list {pl} in\n")),
-                None => c.push_str(&format!("  neighbor {a} route-map {name} in\n")),
+            match n.policy.map(|p| (p, p.strip_prefix("prefix-list "))) {
+                None => {}
+                Some((_, Some(pl))) => {
+                    c.push_str(&format!("  neighbor {a} prefix-list {pl} {direction}\n"))
+                }
+                Some((name, None)) => {
+                    c.push_str(&format!("  neighbor {a} route-map {name} {direction}\n"))
+                }
             }
         }
         c.push_str(" exit-address-family\n");
     }
     c.push_str("exit\n!\n");
-    (policy, c)
+    c
+}
+
+/// What `policy-check` answers for each policy (import or export) and route.
+fn expected(
+    dir: &Path,
+    config: &str,
+    frr: Ipv4Addr,
+    addr: impl Fn(usize) -> Ipv4Addr,
+    peer_as: u32,
+    export: bool,
+) -> BTreeMap<(usize, String), Option<Seen>> {
+    std::fs::write(dir.join("policy.conf"), config).unwrap();
+    std::fs::write(dir.join("routes"), ROUTES).unwrap();
+    let count = ROUTES.lines().filter(|l| !l.trim().is_empty()).count();
+    let mut out = BTreeMap::new();
+    for (i, (name, _)) in POLICIES.iter().enumerate() {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_policy-check"));
+        cmd.arg("--config").arg(dir.join("policy.conf"));
+        match name.strip_prefix("prefix-list ") {
+            Some(pl) => cmd.args(["--prefix-list", pl]),
+            None => cmd.args(["--route-map", name]),
+        };
+        cmd.arg("--routes").arg(dir.join("routes"));
+        cmd.args(["--peer", &addr(i).to_string(), "--local", &frr.to_string()]);
+        cmd.args([
+            "--peer-as",
+            &peer_as.to_string(),
+            "--local-as",
+            &FRR_AS.to_string(),
+        ]);
+        if export {
+            cmd.arg("--export");
+        }
+        let o = cmd.output().unwrap();
+        assert!(
+            o.status.success(),
+            "policy-check failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert_eq!(text.lines().count(), count);
+        for line in text.lines() {
+            let (prefix, seen) = ours(line, export);
+            out.insert((i, prefix), seen);
+        }
+    }
+    out
+}
+
+/// Checks that bgpd's running-config reads back as our policy.
+fn check_running_config(bgpd: &Bgpd) {
+    let running = bgpd.vtysh(&["show running-config".into()]);
+    let (frr_view, _) =
+        Config::parse_full(&running).expect("our parser reads bgpd's running-config");
+    let ours_view = Config::parse(&policy_text()).unwrap();
+    assert!(
+        frr_view == ours_view,
+        "bgpd's running-config differs from our reading of the configuration:\n{frr_view}\n---\n{ours_view}"
+    );
+}
+
+/// Waits until bgpd has every session up and has received `want` UPDATEs
+/// from each of `from`.
+fn wait_established(bgpd: &Bgpd, all: &[Ipv4Addr], from: &[Ipv4Addr], want: u64) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let v: Value = serde_json::from_str(&bgpd.vtysh(&["show bgp neighbors json".into()]))
+            .unwrap_or(Value::Null);
+        let up = all
+            .iter()
+            .all(|a| v[a.to_string()]["bgpState"] == "Established");
+        let got = from
+            .iter()
+            .all(|a| v[a.to_string()]["messageStats"]["updatesRecv"].as_u64() >= Some(want));
+        if up && got {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "sessions did not come up / deliver in time"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn compare(
+    what: &str,
+    expected: &BTreeMap<(usize, String), Option<Seen>>,
+    got: &BTreeMap<(usize, String), Option<Seen>>,
+) {
+    let mut diffs = Vec::new();
+    let (mut permits, mut denies) = (0, 0);
+    for (key, want) in expected {
+        let have = got.get(key).unwrap_or(&None);
+        match want {
+            Some(_) => permits += 1,
+            None => denies += 1,
+        }
+        if want != have {
+            diffs.push(format!(
+                "{} {}:\n  policy-check: {want:?}\n  bgpd:         {have:?}",
+                POLICIES[key.0].0, key.1
+            ));
+        }
+    }
+    println!(
+        "{what}: {} policies x {} routes: {} permitted, {} denied by policy-check; {} differences from bgpd",
+        POLICIES.len(),
+        expected.len() / POLICIES.len(),
+        permits,
+        denies,
+        diffs.len()
+    );
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
+
+/// Sets the flag on drop, so the speakers stop however the test ends.
+struct StopPeers(Arc<AtomicBool>);
+
+impl Drop for StopPeers {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bgp-policy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn test_routes() -> Vec<RouteLine> {
+    ROUTES
+        .lines()
+        .filter_map(|l| parse_route(l).unwrap())
+        .collect()
 }
 
 //----------- bgpd ------------------------------------------------------------------
@@ -322,24 +487,15 @@ struct Bgpd {
 }
 
 impl Bgpd {
-    fn start(dir: &Path, config: &str) -> Self {
+    fn start(dir: &Path, addr: Ipv4Addr, config: &str) -> Self {
         std::fs::write(dir.join("bgpd.conf"), config).unwrap();
         let mut d = Self {
             dir: dir.to_owned(),
             pid: None,
         };
         let status = Command::new("/usr/lib/frr/bgpd")
-            .args([
-                "-d",
-                "-Z",
-                "-S",
-                "-P",
-                "0",
-                "-p",
-                &PORT.to_string(),
-                "-l",
-                FRR_ADDR,
-            ])
+            .args(["-d", "-Z", "-S", "-P", "0", "-p", &PORT.to_string(), "-l"])
+            .arg(addr.to_string())
             .arg("-f")
             .arg(dir.join("bgpd.conf"))
             .arg("-i")
@@ -409,9 +565,20 @@ fn read_message(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     Ok(m)
 }
 
-/// Accepts bgpd's connection on `listener`, opens the session (hold time
-/// 0: no keepalives) and announces `routes`, then reads until `stop`.
-fn run_peer(listener: TcpListener, id: Ipv4Addr, routes: Vec<RouteLine>, stop: Arc<AtomicBool>) {
+/// The routes a speaker holds from bgpd, by prefix.
+type Received = Arc<Mutex<BTreeMap<IpNet, RouteAttrs>>>;
+
+/// A minimal speaker: accepts bgpd's connection on `listener`, opens the
+/// session as `asn` (hold time 0: no keepalives), announces `routes`, then
+/// keeps the routes bgpd sends in `received` until `stop`.
+fn run_peer(
+    listener: TcpListener,
+    id: Ipv4Addr,
+    asn: u32,
+    routes: Vec<RouteLine>,
+    received: Received,
+    stop: Arc<AtomicBool>,
+) {
     listener.set_nonblocking(true).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut s = loop {
@@ -441,13 +608,13 @@ fn run_peer(listener: TcpListener, id: Ipv4Addr, routes: Vec<RouteLine>, stop: A
     assert_eq!(open[18], 1, "bgpd's first message is not an OPEN");
     let mut out = Vec::new();
     OpenMessage::new(
-        PEER_AS,
+        asn,
         0,
         id,
         vec![
             Capability::Multiprotocol(Family::IPV4_UNICAST),
             Capability::Multiprotocol(Family::IPV6_UNICAST),
-            Capability::FourOctetAs(PEER_AS),
+            Capability::FourOctetAs(asn),
         ],
     )
     .emit(&mut out)
@@ -465,8 +632,8 @@ fn run_peer(listener: TcpListener, id: Ipv4Addr, routes: Vec<RouteLine>, stop: A
     let builder = UpdateBuilder::new(SessionContext::default());
     for r in &routes {
         let family = match r.prefix {
-            ipnet::IpNet::V4(_) => Family::IPV4_UNICAST,
-            ipnet::IpNet::V6(_) => Family::IPV6_UNICAST,
+            IpNet::V4(_) => Family::IPV4_UNICAST,
+            IpNet::V6(_) => Family::IPV6_UNICAST,
         };
         let nh = r
             .attrs
@@ -484,8 +651,44 @@ fn run_peer(listener: TcpListener, id: Ipv4Addr, routes: Vec<RouteLine>, stop: A
             .unwrap();
     }
     s.write_all(&out).unwrap();
-    // Drain what bgpd sends (it re-advertises other peers' routes).
-    while read(&mut s).is_some() {}
+    let ctx = SessionContext::default();
+    while let Some(m) = read(&mut s) {
+        if m[18] != 2 {
+            continue;
+        }
+        let u = Update::parse(&m[19..], &ctx).expect("bgpd sends well-formed UPDATEs");
+        let mut held = received.lock().unwrap();
+        for w in u.all_withdrawn() {
+            held.remove(&w.prefix);
+        }
+        for n in u.all_announced() {
+            let family = match n.prefix {
+                IpNet::V4(_) => Family::IPV4_UNICAST,
+                IpNet::V6(_) => Family::IPV6_UNICAST,
+            };
+            held.insert(n.prefix, RouteAttrs::from_update(&u, family));
+        }
+    }
+}
+
+/// Starts one speaker per `(address, AS, routes to announce)`, listening
+/// before bgpd starts.
+fn start_peers(
+    peers: Vec<(Ipv4Addr, u32, Vec<RouteLine>)>,
+    stop: &Arc<AtomicBool>,
+) -> (Vec<std::thread::JoinHandle<()>>, Vec<Received>) {
+    let mut threads = Vec::new();
+    let mut held = Vec::new();
+    for (addr, asn, routes) in peers {
+        let l = TcpListener::bind((addr, PORT)).expect("bind a 127.77.x.y address");
+        let received = Received::default();
+        held.push(received.clone());
+        let stop = stop.clone();
+        threads.push(std::thread::spawn(move || {
+            run_peer(l, addr, asn, routes, received, stop)
+        }));
+    }
+    (threads, held)
 }
 
 //----------- Comparison -------------------------------------------------------------------
@@ -504,7 +707,8 @@ struct Seen {
     next_hop: String,
 }
 
-fn ours(line: &str) -> (String, Option<Seen>) {
+/// `policy-check`'s answer; on export, as bgpd sends it over iBGP.
+fn ours(line: &str, export: bool) -> (String, Option<Seen>) {
     let line = line.split('#').next().unwrap().trim();
     if let Some(p) = line.strip_prefix("deny ") {
         return (p.trim().to_owned(), None);
@@ -517,8 +721,12 @@ fn ours(line: &str) -> (String, Option<Seen>) {
         as_path: a.as_path.to_string(),
         origin: bgp_policy::route_map::origin_keyword(a.origin).to_owned(),
         med: a.med.map(u64::from),
-        local_pref: a.local_pref.map(u64::from),
-        weight: u64::from(r.weight),
+        local_pref: if export {
+            Some(u64::from(a.local_pref.unwrap_or(100)))
+        } else {
+            a.local_pref.map(u64::from)
+        },
+        weight: if export { 0 } else { u64::from(r.weight) },
         communities: frr_text(&a.communities),
         large: frr_text(&a.large_communities),
         ext: frr_text(&a.ext_communities),
@@ -529,6 +737,25 @@ fn ours(line: &str) -> (String, Option<Seen>) {
         },
     };
     (r.prefix.to_string(), Some(seen))
+}
+
+/// A route as an iBGP speaker received it from bgpd.
+fn wire_route(a: &RouteAttrs) -> Seen {
+    Seen {
+        as_path: a.as_path.to_string(),
+        origin: bgp_policy::route_map::origin_keyword(a.origin).to_owned(),
+        med: a.med.map(u64::from),
+        local_pref: a.local_pref.map(u64::from),
+        weight: 0,
+        communities: frr_text(&a.communities),
+        large: frr_text(&a.large_communities),
+        ext: frr_text(&a.ext_communities),
+        next_hop: match &a.next_hop {
+            Some(NextHop::V4(x)) => x.to_string(),
+            Some(NextHop::V6 { global, .. }) => global.to_string(),
+            _ => String::new(),
+        },
+    }
 }
 
 fn frr_path(p: &Value) -> Seen {
@@ -549,102 +776,40 @@ fn frr_path(p: &Value) -> Seen {
 
 #[test]
 #[ignore = "needs FRR (run by .ci/run)"]
-fn policy_check_agrees_with_frr() {
+fn inbound_policies_agree_with_frr() {
     assert!(
         Path::new("/usr/lib/frr/bgpd").exists(),
         "FRR's bgpd is not installed (apt-get install frr)"
     );
-    let dir = std::env::temp_dir().join(format!("bgp-policy-frr-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let (policy_text, config) = frr_config(&dir);
-    std::fs::write(dir.join("policy.conf"), &config).unwrap();
-    std::fs::write(dir.join("routes"), ROUTES).unwrap();
-    let routes: Vec<RouteLine> = ROUTES
-        .lines()
-        .filter_map(|l| parse_route(l).unwrap())
+    let frr = Ipv4Addr::new(127, 77, 0, 1);
+    let addr = |i: usize| Ipv4Addr::new(127, 77, 1, (i + 1) as u8);
+    let dir = scratch_dir("in");
+    let routes = test_routes();
+    let neighbors: Vec<Neighbor> = POLICIES
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| Neighbor {
+            addr: addr(i),
+            asn: PEER_AS,
+            policy: Some(name),
+        })
         .collect();
+    let config = frr_config(&dir, frr, &neighbors, "in");
+    let expected = expected(&dir, &config, frr, addr, PEER_AS, false);
 
-    // Our answers first (no daemon needed).
-    let mut expected: BTreeMap<(usize, String), Option<Seen>> = BTreeMap::new();
-    for (i, (name, _)) in POLICIES.iter().enumerate() {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_policy-check"));
-        cmd.arg("--config").arg(dir.join("policy.conf"));
-        match name.strip_prefix("prefix-list ") {
-            Some(pl) => cmd.args(["--prefix-list", pl]),
-            None => cmd.args(["--route-map", name]),
-        };
-        cmd.arg("--routes").arg(dir.join("routes"));
-        cmd.args(["--peer", &peer_addr(i).to_string(), "--local", FRR_ADDR]);
-        cmd.args([
-            "--peer-as",
-            &PEER_AS.to_string(),
-            "--local-as",
-            &FRR_AS.to_string(),
-        ]);
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "policy-check failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(text.lines().count(), routes.len());
-        for line in text.lines() {
-            let (prefix, seen) = ours(line);
-            expected.insert((i, prefix), seen);
-        }
-    }
-
-    // The peers listen before bgpd starts; bgpd connects to each.
     let stop = Arc::new(AtomicBool::new(false));
-    let mut threads = Vec::new();
-    for i in 0..POLICIES.len() {
-        let l = TcpListener::bind((peer_addr(i), PORT)).expect("bind a 127.77.1.x address");
-        let (routes, stop) = (routes.clone(), stop.clone());
-        threads.push(std::thread::spawn(move || {
-            run_peer(l, peer_addr(i), routes, stop)
-        }));
-    }
-    let bgpd = Bgpd::start(&dir, &config);
-    struct StopPeers(Arc<AtomicBool>);
-    impl Drop for StopPeers {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::Relaxed);
-        }
-    }
     let _stop = StopPeers(stop.clone());
-
-    // bgpd read the configuration as we do.
-    let running = bgpd.vtysh(&["show running-config".into()]);
-    let (frr_view, _) =
-        Config::parse_full(&running).expect("our parser reads bgpd's running-config");
-    let ours_view = Config::parse(&policy_text).unwrap();
-    assert!(
-        frr_view == ours_view,
-        "bgpd's running-config differs from our reading of the configuration:\n{frr_view}\n---\n{ours_view}"
+    let (threads, _) = start_peers(
+        neighbors
+            .iter()
+            .map(|n| (n.addr, n.asn, routes.clone()))
+            .collect(),
+        &stop,
     );
-
-    // Wait until every session is up and has delivered every route.
-    let want = routes.len() as u64;
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let v: Value = serde_json::from_str(&bgpd.vtysh(&["show bgp neighbors json".into()]))
-            .unwrap_or(Value::Null);
-        let done = (0..POLICIES.len()).all(|i| {
-            let n = &v[peer_addr(i).to_string()];
-            n["bgpState"] == "Established"
-                && n["messageStats"]["updatesRecv"].as_u64() >= Some(want)
-        });
-        if done {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sessions did not come up / deliver in time"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    let bgpd = Bgpd::start(&dir, frr, &config);
+    check_running_config(&bgpd);
+    let all: Vec<Ipv4Addr> = neighbors.iter().map(|n| n.addr).collect();
+    wait_established(&bgpd, &all, &all, routes.len() as u64);
     std::thread::sleep(Duration::from_secs(2));
 
     // bgpd's view of every prefix.
@@ -660,62 +825,134 @@ fn policy_check_agrees_with_frr() {
         })
         .collect();
     let text = bgpd.vtysh(&commands);
-    if let Ok(path) = std::env::var("POLICY_FRR_DUMP") {
-        std::fs::write(path, &text).unwrap();
-    }
     let docs: Vec<Value> = serde_json::Deserializer::from_str(&text)
         .into_iter::<Value>()
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(docs.len(), routes.len(), "one JSON document per prefix");
-    let mut got: BTreeMap<(usize, String), Option<Seen>> = BTreeMap::new();
     let by_addr: BTreeMap<String, usize> = (0..POLICIES.len())
-        .map(|i| (peer_addr(i).to_string(), i))
+        .map(|i| (addr(i).to_string(), i))
         .collect();
+    let mut got = BTreeMap::new();
     for (r, doc) in routes.iter().zip(&docs) {
         for i in 0..POLICIES.len() {
             got.insert((i, r.prefix.to_string()), None);
         }
         for p in doc["paths"].as_array().into_iter().flatten() {
-            let peer = p["peer"]["peerId"].as_str().unwrap_or("").to_owned();
-            let Some(&i) = by_addr.get(&peer) else {
-                continue;
-            };
-            got.insert((i, r.prefix.to_string()), Some(frr_path(p)));
+            let peer = p["peer"]["peerId"].as_str().unwrap_or("");
+            if let Some(&i) = by_addr.get(peer) {
+                got.insert((i, r.prefix.to_string()), Some(frr_path(p)));
+            }
         }
     }
-
-    let mut diffs = Vec::new();
-    let (mut permits, mut denies) = (0, 0);
-    for (key, want) in &expected {
-        let have = got.get(key).unwrap_or(&None);
-        match want {
-            Some(_) => permits += 1,
-            None => denies += 1,
-        }
-        if want != have {
-            diffs.push(format!(
-                "{} {}:\n  policy-check: {want:?}\n  bgpd:         {have:?}",
-                POLICIES[key.0].0, key.1
-            ));
-        }
-    }
-    println!(
-        "{} policies x {} routes: {} permitted, {} denied by policy-check; {} differences from bgpd",
-        POLICIES.len(),
-        routes.len(),
-        permits,
-        denies,
-        diffs.len()
-    );
     stop.store(true, Ordering::Relaxed);
     for t in threads {
         let _ = t.join();
     }
+    compare("inbound", &expected, &got);
+}
+
+#[test]
+#[ignore = "needs FRR (run by .ci/run)"]
+fn outbound_policies_agree_with_frr() {
     assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
+        Path::new("/usr/lib/frr/bgpd").exists(),
+        "FRR's bgpd is not installed (apt-get install frr)"
     );
+    let frr = Ipv4Addr::new(127, 77, 0, 2);
+    let source = Ipv4Addr::new(127, 77, 3, 1);
+    let addr = |i: usize| Ipv4Addr::new(127, 77, 2, (i + 1) as u8);
+    let dir = scratch_dir("out");
+    let routes = test_routes();
+    let mut neighbors = vec![Neighbor {
+        addr: source,
+        asn: PEER_AS,
+        policy: None,
+    }];
+    neighbors.extend(POLICIES.iter().enumerate().map(|(i, (name, _))| Neighbor {
+        addr: addr(i),
+        asn: FRR_AS,
+        policy: Some(name),
+    }));
+    let config = frr_config(&dir, frr, &neighbors, "out");
+    let expected = expected(&dir, &config, frr, addr, FRR_AS, true);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let _stop = StopPeers(stop.clone());
+    let (threads, held) = start_peers(
+        neighbors
+            .iter()
+            .map(|n| {
+                let announce = if n.addr == source {
+                    routes.clone()
+                } else {
+                    Vec::new()
+                };
+                (n.addr, n.asn, announce)
+            })
+            .collect(),
+        &stop,
+    );
+    let bgpd = Bgpd::start(&dir, frr, &config);
+    check_running_config(&bgpd);
+    let all: Vec<Ipv4Addr> = neighbors.iter().map(|n| n.addr).collect();
+    wait_established(&bgpd, &all, &[source], routes.len() as u64);
+    // Until bgpd holds every route of the source, and every speaker holds
+    // what bgpd says it sent, twice in a row a second apart.
+    let v4_routes = routes.iter().filter(|r| r.prefix.addr().is_ipv4()).count() as u64;
+    let v6_routes = routes.len() as u64 - v4_routes;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut settled = 0;
+    while settled < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "bgpd did not finish advertising in time"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        let summary = |af: &str| -> Value {
+            serde_json::from_str(&bgpd.vtysh(&[format!("show bgp {af} unicast summary json")]))
+                .unwrap_or(Value::Null)
+        };
+        let (v4, v6) = (summary("ipv4"), summary("ipv6"));
+        let count = |v: &Value, a: &str, k: &str| v["peers"][a][k].as_u64();
+        let src = source.to_string();
+        let learned = count(&v4, &src, "pfxRcd") == Some(v4_routes)
+            && count(&v6, &src, "pfxRcd") == Some(v6_routes);
+        let mut total = 0;
+        let delivered = (0..POLICIES.len()).all(|i| {
+            let a = addr(i).to_string();
+            let sent = count(&v4, &a, "pfxSnt").zip(count(&v6, &a, "pfxSnt"));
+            total += sent.map_or(0, |(x, y)| x + y);
+            sent.is_some_and(|(x, y)| held[i + 1].lock().unwrap().len() as u64 == x + y)
+        });
+        // Most policies permit something: nothing sent yet means bgpd has
+        // not started advertising.
+        settled = if learned && delivered && total > 0 { settled + 1 } else { 0 };
+    }
+    if std::env::var_os("POLICY_FRR_DEBUG").is_some() {
+        println!(
+            "{}",
+            bgpd.vtysh(&[
+                "show bgp ipv4 unicast summary".into(),
+                format!("show bgp ipv4 unicast neighbors {} advertised-routes", addr(0)),
+                "show bgp ipv4 unicast".into(),
+                format!("show bgp neighbors {}", addr(0)),
+            ])
+        );
+    }
+    let mut got = BTreeMap::new();
+    for i in 0..POLICIES.len() {
+        let held = held[i + 1].lock().unwrap();
+        for r in &routes {
+            got.insert(
+                (i, r.prefix.to_string()),
+                held.get(&r.prefix).map(wire_route),
+            );
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    compare("outbound", &expected, &got);
 }

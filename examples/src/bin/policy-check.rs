@@ -14,6 +14,11 @@
 //! or `permit` and the route with its resulting attributes, in the same
 //! grammar; after `#`, the entries that matched.
 //!
+//! With `--export` to an internal peer (`--peer-as` equal to `--local-as`), a
+//! route without LOCAL_PREF gets 100 before the policy runs, as FRR does
+//! (RFC 4271 §5.1.5: LOCAL_PREF is in every UPDATE to an internal peer), so
+//! `set local-preference +10` gives 110 there and 10 on import.
+//!
 //! Try: `cargo run -p bgp-examples --bin policy-check -- --config examples/data/policy/seed.conf --prefix-list hostroutes --routes examples/data/policy/seed.routes`
 
 use std::io::{self, BufRead, BufWriter, Write};
@@ -171,10 +176,18 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let mut attrs = r.attrs.clone();
+        if args.direction == Direction::Export && args.peer.is_ibgp() && attrs.local_pref.is_none()
+        {
+            // What FRR does before the outbound policy of an internal peer:
+            // LOCAL_PREF goes in every UPDATE to one (RFC 4271 §5.1.5), with
+            // the default 100 (`bgp default local-preference`).
+            attrs.local_pref = Some(100);
+        }
         let route = PolicyRoute {
             prefix: r.prefix,
             path_id: None,
-            attrs: &r.attrs,
+            attrs: &attrs,
             weight: r.weight,
             source: args.source,
             direction: args.direction,
@@ -214,7 +227,7 @@ fn main() -> ExitCode {
         };
         let text = match verdict {
             Verdict::Deny => format!("deny {}", r.prefix),
-            Verdict::Permit => format!("permit {}", format_route(&r.prefix, &r.attrs, r.weight)),
+            Verdict::Permit => format!("permit {}", format_route(&r.prefix, &attrs, r.weight)),
             Verdict::Modified(m) => {
                 format!("permit {}", format_route(&r.prefix, &m.attrs, m.weight))
             }
