@@ -14,7 +14,7 @@ use bgp_wire::open::OpenMessage;
 use bgp_wire::route_refresh::{RouteRefresh, RouteRefreshSubtype};
 use bgp_wire::update::UpdateBuf;
 use bgp_wire::{Action, Family, FamilySet, SessionContext, frame};
-use bytes::{Buf, BytesMut};
+use bytes::{Bytes, BytesMut};
 use smallvec::SmallVec;
 
 use crate::config::SessionConfig;
@@ -389,15 +389,43 @@ impl Session {
                 input.clear();
                 return;
             }
-            let max = match &self.state {
-                State::Established(e) => e.negotiated.max_message_len(),
-                _ => bgp_wire::header::MAX_MESSAGE_LEN,
-            };
+            if let State::Established(e) = &self.state {
+                // The hot path: frame the whole run of complete messages,
+                // split it off once, and hand out slices of it.
+                let max = e.negotiated.max_message_len();
+                let mut end = 0;
+                let mut error = None;
+                loop {
+                    match frame(&input[end..], max) {
+                        Ok(Some(f)) => end += f.len,
+                        Ok(None) => break,
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if end > 0 {
+                    let run = input.split_to(end).freeze();
+                    self.established_run(now, &run);
+                    // The error (if any) is met again at the front.
+                    continue;
+                }
+                match error {
+                    None => return,
+                    Some(e) => {
+                        let n = e.notification();
+                        self.close_with(now, n);
+                        continue;
+                    }
+                }
+            }
+            let max = bgp_wire::header::MAX_MESSAGE_LEN;
             match frame(input, max) {
                 Ok(None) => return,
                 Ok(Some(f)) => {
                     let msg = input.split_to(f.len);
-                    self.on_message(now, f.ty, msg);
+                    self.on_message(now, f.ty, &msg);
                 }
                 Err(e) => {
                     let n = e.notification();
@@ -407,6 +435,29 @@ impl Session {
         }
     }
 
+    /// Complete messages framed in Established, back to back in `run`.
+    /// Stops at the first that ends the session (the rest is discarded, as
+    /// is the rest of the input).
+    fn established_run(&mut self, now: Instant, run: &Bytes) {
+        let mut at = 0;
+        while let Some(head) = run.get(at..at + HEADER_LEN) {
+            let len = usize::from(u16::from_be_bytes([head[16], head[17]]));
+            let ty = MessageType(head[18]);
+            let start = at;
+            at += len;
+            if ty == MessageType::UPDATE {
+                self.stats.received.update += 1;
+                self.on_update(now, run.slice(start + HEADER_LEN..at));
+            } else {
+                self.on_message(now, ty, &run[start..at]);
+            }
+            // Every way out of Established closes the connection (to Idle).
+            if !matches!(self.state, State::Established(_)) {
+                debug_assert!(self.state.connection().is_none());
+                return;
+            }
+        }
+    }
     /// Time passed: fires every timer due at `now`. Before the next deadline
     /// this does nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -442,6 +493,7 @@ impl Session {
 
     /// The next event, in the order they happened.
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -740,16 +792,15 @@ impl Session {
         }
     }
 
-    fn on_message(&mut self, now: Instant, ty: MessageType, mut msg: BytesMut) {
+    /// One whole message, header included (UPDATEs in Established go
+    /// straight to [`on_update`](Self::on_update)).
+    fn on_message(&mut self, now: Instant, ty: MessageType, msg: &[u8]) {
         self.stats.received.count(ty);
         match ty {
+            // In Established, `established_run` hands UPDATEs to `on_update`.
             MessageType::UPDATE => {
-                if matches!(self.state, State::Established(_)) {
-                    msg.advance(HEADER_LEN);
-                    self.on_update(now, msg);
-                } else {
-                    self.fsm_error(now);
-                }
+                debug_assert!(!matches!(self.state, State::Established(_)));
+                self.fsm_error(now);
             }
             MessageType::KEEPALIVE => match &self.state {
                 State::OpenConfirm(_) => self.establish(now),
@@ -860,14 +911,14 @@ impl Session {
         self.stale_on_established(now);
     }
 
-    fn on_update(&mut self, now: Instant, body: BytesMut) {
+    fn on_update(&mut self, now: Instant, body: Bytes) {
         let State::Established(est) = &mut self.state else {
             return;
         };
         self.heard = true;
         // Only a short UPDATE can be an End-of-RIB marker (RFC 4724 §2).
         let short = body.len() <= 16;
-        let buf = match UpdateBuf::parse(body.freeze(), &est.rx) {
+        let buf = match UpdateBuf::parse(body, &est.rx) {
             Ok(b) => b,
             Err(e) => {
                 self.close_with(now, e.notification);
@@ -875,6 +926,12 @@ impl Session {
             }
         };
         let action = buf.action();
+        if action == Action::None && !short && est.counts.is_empty() {
+            // The common case: nothing to check, count or report first.
+            self.events
+                .push_back(Event::Update(UpdateEvent::new(buf, est.disabled)));
+            return;
+        }
         if action != Action::None {
             self.stats.updates_with_errors += 1;
         }

@@ -1123,6 +1123,265 @@ fn afi_safi_disable_drops_the_family_only() {
     assert_eq!(routes(&p.a).0, ["192.0.2.0/24"]);
 }
 
+//----------- Many messages in one input ------------------------------------
+
+/// An Established session of the pair (`a`), to be fed by hand: its peer's
+/// bytes so far delivered, its output and events drained.
+fn established_a(seed: u64) -> (Session, Instant) {
+    let (a, b) = configs();
+    let mut p = Pair::new(a, b, seed);
+    p.establish();
+    let mut s = p.a.session;
+    let _ = s.poll_transmit(&mut Vec::new());
+    while s.poll_event().is_some() {}
+    (s, p.now)
+}
+
+fn good_update(prefix: [u8; 3]) -> Vec<u8> {
+    raw_update(
+        &[],
+        &[
+            attr(0x40, 1, &[0]),
+            attr(0x40, 2, &[2, 1, 0, 0, 0xfd, 0xea]),
+            attr(0x40, 3, &[192, 0, 2, 2]),
+        ],
+        &[24, prefix[0], prefix[1], prefix[2]],
+    )
+}
+
+/// What one `handle_input` of `chunk` gives: (events, NOTIFICATIONs sent,
+/// bytes left in the input).
+fn feed_one_chunk(s: &mut Session, now: Instant, chunk: &[u8]) -> (Vec<Event>, Vec<Notification>) {
+    let mut input = BytesMut::from(chunk);
+    s.handle_input(now, &mut input);
+    let mut out = Vec::new();
+    let _ = s.poll_transmit(&mut out);
+    let mut sent = Vec::new();
+    let mut rest = &out[..];
+    while let Ok(Some(f)) = bgp_wire::frame(rest, 65535) {
+        if f.ty == MessageType::NOTIFICATION {
+            sent.push(Notification::parse(&rest[19..f.len]).unwrap());
+        }
+        rest = &rest[f.len..];
+    }
+    assert!(rest.is_empty());
+    assert!(input.is_empty(), "a closed session keeps no input");
+    (std::iter::from_fn(|| s.poll_event()).collect(), sent)
+}
+
+fn update_prefixes(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Update(u) => Some(u.announced().map(|(_, n)| n.to_string())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn malformed_update_mid_chunk_closes_and_nothing_after_it_comes_out() {
+    let (mut s, now) = established_a(40);
+    let bad = raw_update(&[], &[], &[33, 1, 2, 3, 4, 5]);
+    let mut chunk = good_update([198, 51, 100]);
+    chunk.extend_from_slice(&bad);
+    // More of everything after it, all in the same input.
+    chunk.extend_from_slice(&good_update([203, 0, 113]));
+    chunk.extend_from_slice(&message(4, &[]));
+    chunk.extend_from_slice(&message(3, &[6, 2]));
+    chunk.extend_from_slice(&good_update([192, 0, 2]));
+    chunk.extend_from_slice(&good_update([10, 0, 0])[..30]);
+    let (events, sent) = feed_one_chunk(&mut s, now, &chunk);
+    assert_eq!(s.state(), StateKind::Idle);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(code(&sent[0]), (3, 10));
+    // The UPDATE before the bad one, then the close; nothing after it.
+    assert_eq!(update_prefixes(&events), ["198.51.100.0/24"]);
+    let close = events
+        .iter()
+        .position(|e| matches!(e, Event::Disconnect(_)))
+        .unwrap();
+    assert!(matches!(events[0], Event::Update(_)));
+    assert!(events[close..].iter().all(|e| !matches!(
+        e,
+        Event::Update(_) | Event::EndOfRib(_) | Event::RouteRefresh(_)
+    )));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Down { reason: CloseReason::NotificationSent(n), .. } if code(n) == (3, 10)
+    )));
+    // The peer's NOTIFICATION after the bad UPDATE was never read.
+    assert_eq!(s.stats().last_error_received, None);
+    assert_eq!(s.stats().received.update, 2);
+    // Nothing more comes out of the closed session.
+    let (events, sent) = feed_one_chunk(&mut s, now, &good_update([192, 0, 2]));
+    assert!(sent.is_empty());
+    assert!(update_prefixes(&events).is_empty());
+}
+
+#[test]
+fn treat_as_withdraw_mid_chunk_keeps_the_session_and_the_rest() {
+    let (mut s, now) = established_a(41);
+    // ORIGIN 7: treat-as-withdraw.
+    let bad = raw_update(
+        &[],
+        &[
+            attr(0x40, 1, &[7]),
+            attr(0x40, 2, &[2, 1, 0, 0, 0xfd, 0xea]),
+            attr(0x40, 3, &[192, 0, 2, 2]),
+        ],
+        &[24, 203, 0, 113],
+    );
+    let mut chunk = good_update([198, 51, 100]);
+    chunk.extend_from_slice(&bad);
+    chunk.extend_from_slice(&message(4, &[]));
+    chunk.extend_from_slice(&good_update([192, 0, 2]));
+    // End-of-RIB for IPv4 unicast.
+    chunk.extend_from_slice(&raw_update(&[], &[], &[]));
+    let tail = good_update([10, 0, 0]);
+    chunk.extend_from_slice(&tail[..25]);
+    let mut input = BytesMut::from(&chunk[..]);
+    s.handle_input(now, &mut input);
+    assert_eq!(s.state(), StateKind::Established);
+    assert_eq!(s.poll_transmit(&mut Vec::new()), None);
+    // The partial message stays for the next read.
+    assert_eq!(&input[..], &tail[..25]);
+    let events: Vec<Event> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert_eq!(events.len(), 4, "{events:?}");
+    assert_eq!(
+        update_prefixes(&events),
+        ["198.51.100.0/24", "192.0.2.0/24"]
+    );
+    let Event::Update(u) = &events[1] else {
+        panic!("{events:?}")
+    };
+    assert!(u.treat_as_withdraw());
+    assert_eq!(
+        u.withdrawn()
+            .map(|(_, n)| n.to_string())
+            .collect::<Vec<_>>(),
+        ["203.0.113.0/24"]
+    );
+    assert!(matches!(events[3], Event::EndOfRib(Family::IPV4_UNICAST)));
+    assert_eq!(s.stats().received.update, 4);
+    assert_eq!(s.stats().received.keepalive, 2);
+    assert_eq!(s.stats().updates_with_errors, 1);
+    // The rest of the partial message completes it.
+    input.extend_from_slice(&tail[25..]);
+    s.handle_input(now, &mut input);
+    assert!(input.is_empty());
+    let events: Vec<Event> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert_eq!(update_prefixes(&events), ["10.0.0.0/24"]);
+}
+
+#[test]
+fn header_error_after_updates_in_one_chunk() {
+    for (garbage, want) in [
+        // Bad marker: 1/1.
+        (
+            {
+                let mut m = message(4, &[]);
+                m[3] = 0;
+                m
+            },
+            (1, 1),
+        ),
+        // Length 18: 1/2.
+        (
+            {
+                let mut m = message(4, &[]);
+                m[17] = 18;
+                m
+            },
+            (1, 2),
+        ),
+        // Type 9: 1/3.
+        (message(9, &[]), (1, 3)),
+    ] {
+        let (mut s, now) = established_a(42);
+        let mut chunk = good_update([198, 51, 100]);
+        chunk.extend_from_slice(&good_update([203, 0, 113]));
+        chunk.extend_from_slice(&garbage);
+        chunk.extend_from_slice(&good_update([192, 0, 2]));
+        let (events, sent) = feed_one_chunk(&mut s, now, &chunk);
+        assert_eq!(s.state(), StateKind::Idle);
+        assert_eq!(sent.iter().map(code).collect::<Vec<_>>(), [want]);
+        assert_eq!(
+            update_prefixes(&events),
+            ["198.51.100.0/24", "203.0.113.0/24"]
+        );
+    }
+}
+
+#[test]
+fn peer_notification_or_fsm_error_mid_chunk() {
+    // A NOTIFICATION from the peer: the UPDATE before it counts, none after.
+    let (mut s, now) = established_a(43);
+    let mut chunk = good_update([198, 51, 100]);
+    chunk.extend_from_slice(&message(3, &[6, 2]));
+    chunk.extend_from_slice(&good_update([203, 0, 113]));
+    let (events, sent) = feed_one_chunk(&mut s, now, &chunk);
+    assert!(sent.is_empty());
+    assert_eq!(update_prefixes(&events), ["198.51.100.0/24"]);
+    assert_eq!(s.state(), StateKind::Idle);
+    assert_eq!(
+        s.stats().last_error_received.as_ref().map(code),
+        Some((6, 2))
+    );
+    // An OPEN in Established: FSM error 5/3.
+    let (mut s, now) = established_a(44);
+    let mut open = Vec::new();
+    config(2, 65002, 65001)
+        .open_message()
+        .emit(&mut open)
+        .unwrap();
+    let mut chunk = good_update([198, 51, 100]);
+    chunk.extend_from_slice(&open);
+    chunk.extend_from_slice(&good_update([203, 0, 113]));
+    let (events, sent) = feed_one_chunk(&mut s, now, &chunk);
+    assert_eq!(sent.iter().map(code).collect::<Vec<_>>(), [(5, 3)]);
+    assert_eq!(update_prefixes(&events), ["198.51.100.0/24"]);
+}
+
+#[test]
+fn any_split_of_a_chunk_gives_the_same_events() {
+    let bad = raw_update(&[], &[], &[33, 1, 2, 3, 4, 5]);
+    let mut chunk = Vec::new();
+    for i in 0..20u8 {
+        chunk.extend_from_slice(&good_update([10, i, 0]));
+        if i % 7 == 3 {
+            chunk.extend_from_slice(&message(4, &[]));
+        }
+    }
+    chunk.extend_from_slice(&bad);
+    chunk.extend_from_slice(&good_update([10, 99, 0]));
+    let describe = |events: &[Event]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| match e {
+                Event::Update(u) => format!("{:?}", u.announced().collect::<Vec<_>>()),
+                other => format!("{other:?}"),
+            })
+            .collect()
+    };
+    let (mut s, now) = established_a(45);
+    let (whole, _) = feed_one_chunk(&mut s, now, &chunk);
+    let whole = describe(&whole);
+    assert_eq!(whole.iter().filter(|e| e.starts_with("[(")).count(), 20);
+    for step in [1, 7, 19, 23, 64, 1000] {
+        let (mut s, now) = established_a(45);
+        let mut input = BytesMut::new();
+        let mut events = Vec::new();
+        for piece in chunk.chunks(step) {
+            input.extend_from_slice(piece);
+            s.handle_input(now, &mut input);
+            events.extend(std::iter::from_fn(|| s.poll_event()));
+        }
+        assert_eq!(describe(&events), whole, "pieces of {step}");
+    }
+}
+
 //----------- Route refresh, counters -----------------------------------------
 
 #[test]
