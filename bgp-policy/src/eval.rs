@@ -824,7 +824,7 @@ pub struct Evaluator<'p> {
     policy: RouteMapPolicy<'p>,
     /// For each prefix-list index, its bit in the key (or `u8::MAX`).
     bit_of: Vec<u8>,
-    lists: Vec<u32>,
+    lists: Vec<&'p crate::prefix_list::PrefixList>,
     session: Option<(PeerInfo, Direction)>,
     by_addr: HashMap<usize, u32, BuildHasherDefault<AddrHasher>>,
     /// Keys below `SMALL_KEYS` ([`Evaluator::evaluate_keyed`]): their record
@@ -935,6 +935,10 @@ impl<'p> Evaluator<'p> {
         for (i, l) in lists.iter().enumerate() {
             bit_of[*l as usize] = i as u8;
         }
+        let lists = lists
+            .iter()
+            .map(|&l| &p.config.prefix_lists()[l as usize])
+            .collect();
         Self {
             policy,
             bit_of,
@@ -1049,7 +1053,6 @@ impl<'p> Evaluator<'p> {
                 self.session = Some((route.peer.clone(), route.direction));
             }
         }
-        let p = self.policy.policies;
         let mut mask = match route.source {
             Source::Bgp => 0u64,
             Source::Static => 1,
@@ -1057,7 +1060,7 @@ impl<'p> Evaluator<'p> {
             Source::Aggregate => 3,
         } << 62;
         for (i, l) in self.lists.iter().enumerate() {
-            if p.config.prefix_lists()[*l as usize].permits(&route.prefix) {
+            if l.permits(&route.prefix) {
                 mask |= 1 << i;
             }
         }

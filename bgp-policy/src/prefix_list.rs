@@ -539,20 +539,10 @@ impl Trie {
     /// `index | PERMIT` or `index`, if any.
     #[inline]
     fn lookup(&self, key: u128, len: u8) -> Option<u32> {
-        let (mut node, mut d) = (0usize, 0u8);
-        let table = loop {
-            let s = self.stride(d);
-            if len <= d + s {
-                let k = len - d;
-                break self.slots[node + ((1 << k) | bits(key, d, k))];
-            }
-            let b = bits(key, d, s);
-            let child = self.slots[node + (2 << s) + b];
-            if child == NONE {
-                break self.slots[node + ((1 << s) | b)];
-            }
-            node = child as usize;
-            d += s;
+        let table = if self.max == 32 {
+            self.find_v4((key >> 96) as u32, len)
+        } else {
+            self.find(key, len)
         };
         if table == 0 {
             return None;
@@ -562,6 +552,54 @@ impl Trie {
             .find(|p| p.0 >= len)
             .map_or(NONE, |p| p.1);
         (v != NONE).then_some(v)
+    }
+
+    /// [`find`](Self::find) with 32-bit arithmetic.
+    #[inline]
+    fn find_v4(&self, key: u32, len: u8) -> u32 {
+        let bits = |d: u8, k: u8| -> usize {
+            if k == 0 {
+                0
+            } else {
+                ((key << d) >> (32 - u32::from(k))) as usize
+            }
+        };
+        let (mut node, mut d) = (0usize, 0u8);
+        loop {
+            let s = self.stride(d);
+            if len <= d + s {
+                let k = len - d;
+                return self.slots[node + ((1 << k) | bits(d, k))];
+            }
+            let b = bits(d, s);
+            let child = self.slots[node + (2 << s) + b];
+            if child == NONE {
+                return self.slots[node + ((1 << s) | b)];
+            }
+            node = child as usize;
+            d += s;
+        }
+    }
+
+    /// The table (plus one; 0 for none) of the deepest entry prefix covering
+    /// `key/len`.
+    #[inline]
+    fn find(&self, key: u128, len: u8) -> u32 {
+        let (mut node, mut d) = (0usize, 0u8);
+        loop {
+            let s = self.stride(d);
+            if len <= d + s {
+                let k = len - d;
+                return self.slots[node + ((1 << k) | bits(key, d, k))];
+            }
+            let b = bits(key, d, s);
+            let child = self.slots[node + (2 << s) + b];
+            if child == NONE {
+                return self.slots[node + ((1 << s) | b)];
+            }
+            node = child as usize;
+            d += s;
+        }
     }
 }
 
