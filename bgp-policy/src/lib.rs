@@ -58,6 +58,35 @@
 //! # Ok::<(), bgp_policy::ParseError>(())
 //! ```
 //!
+//! # FRR's behaviour, as measured
+//!
+//! `examples/tests/policy_frr.rs` runs FRR 8.4's bgpd with the same
+//! configuration and routes; these are the behaviours it pinned down, which
+//! the engine reproduces:
+//!
+//! - A route-map walk that continues (`on-match next`, `on-match goto`,
+//!   `continue`) after a permit and then meets an entry that does not match
+//!   ends in deny unless a later entry permits; it ends in permit when the
+//!   permitting entry was the last one examined (last entry, or a goto past
+//!   the end).
+//! - A `call` to a route-map that does not exist is skipped; a match on a
+//!   list that does not exist does not match; a route-map that does not exist
+//!   denies everything.
+//! - A prefix-list that exists without entries (only a `description`) does
+//!   not match in a route-map, but as a neighbor's `prefix-list` filter it
+//!   lets every route through ([`Policies::prefix_list`]);
+//!   [`PrefixList::permits`] itself permits nothing on an empty list.
+//! - `set local-preference +N` / `set metric +N` count an absent attribute as
+//!   0. On export to an internal peer FRR first gives a route without
+//!   LOCAL_PREF the default 100 (RFC 4271 §5.1.5); that step belongs to
+//!   whoever calls the export policy (`policy-check --export` does it).
+//! - Communities, large and extended communities come out of a `set` sorted
+//!   and without duplicates, as FRR stores them; expanded lists match the
+//!   sorted text with FRR's names for well-known communities.
+//! - FRR 8.4 does not apply `continue` without an entry number (its
+//!   running-config shows nothing for the line; `on-match next` works);
+//!   this parser reads it as `on-match next`, as Quagga did.
+//!
 //! [FRR: Filtering]: https://docs.frrouting.org/en/latest/filter.html
 //! [FRR: Route Maps]: https://docs.frrouting.org/en/latest/routemap.html
 //! [FRR: BGP]: https://docs.frrouting.org/en/latest/bgp.html

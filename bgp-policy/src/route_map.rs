@@ -181,7 +181,7 @@ pub enum Match {
     PeerLocal,
     /// `match source-protocol bgp|static|connected`.
     SourceProtocol(Source),
-    /// `match peer-role provider|rs|rs-client|customer|peer` (an extension:
+    /// `match peer-role provider|rs-server|rs-client|customer|peer` (an extension:
     /// the negotiated [RFC 9234] role of the session's peer).
     ///
     /// [RFC 9234]: https://www.rfc-editor.org/rfc/rfc9234#section-4
