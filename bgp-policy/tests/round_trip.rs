@@ -343,3 +343,116 @@ proptest! {
         prop_assert_eq!(back.to_string(), text);
     }
 }
+
+const WORDS: &[&str] = &[
+    "ip",
+    "ipv6",
+    "prefix-list",
+    "seq",
+    "5",
+    "10",
+    "permit",
+    "deny",
+    "any",
+    "10.0.0.0/8",
+    "10.0.0.1/8",
+    "::/0",
+    "2001:db8::/32",
+    "ge",
+    "le",
+    "24",
+    "33",
+    "0",
+    "bgp",
+    "as-path",
+    "access-list",
+    "community-list",
+    "large-community-list",
+    "extcommunity-list",
+    "standard",
+    "expanded",
+    "50",
+    "150",
+    "600",
+    "_65001_",
+    "(",
+    "[",
+    "^65001$",
+    "65000:1",
+    "1:2:3",
+    "rt",
+    "soo",
+    "no-export",
+    "route-map",
+    "match",
+    "set",
+    "on-match",
+    "next",
+    "goto",
+    "continue",
+    "call",
+    "description",
+    "address",
+    "next-hop",
+    "community",
+    "exact-match",
+    "metric",
+    "+5",
+    "-5",
+    "++5",
+    "local-preference",
+    "weight",
+    "origin",
+    "igp",
+    "incomplete",
+    "peer",
+    "local",
+    "192.0.2.1",
+    "additive",
+    "none",
+    "comm-list",
+    "delete",
+    "prepend",
+    "last-as",
+    "exclude",
+    "exit",
+    "!",
+    "router",
+    "hostname",
+    "M",
+    "L",
+    "4294967295",
+    "4294967296",
+    "65536",
+    "",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Any text: an error with a position inside the text, or a policy that
+    /// prints and parses back the same.
+    #[test]
+    fn parser_never_panics(lines in proptest::collection::vec(
+        (any::<bool>(), proptest::collection::vec(proptest::sample::select(WORDS), 0..9)),
+        0..8,
+    )) {
+        let text: String = lines
+            .iter()
+            .map(|(indent, words)| format!("{}{}\n", if *indent { " " } else { "" }, words.join(" ")))
+            .collect();
+        match Config::parse_full(&text) {
+            Err(e) => {
+                prop_assert!(e.line >= 1 && e.line <= lines.len());
+                let line = text.lines().nth(e.line - 1).unwrap();
+                prop_assert!(e.col >= 1 && e.col <= line.chars().count() + 1, "{e}");
+            }
+            Ok((c, _)) => {
+                let printed = c.to_string();
+                let back = Config::parse(&printed)
+                    .map_err(|e| TestCaseError::fail(format!("{e}\n{printed}")))?;
+                prop_assert_eq!(back.to_string(), printed);
+            }
+        }
+    }
+}

@@ -927,14 +927,21 @@ fn outbound_policies_agree_with_frr() {
         });
         // Most policies permit something: nothing sent yet means bgpd has
         // not started advertising.
-        settled = if learned && delivered && total > 0 { settled + 1 } else { 0 };
+        settled = if learned && delivered && total > 0 {
+            settled + 1
+        } else {
+            0
+        };
     }
     if std::env::var_os("POLICY_FRR_DEBUG").is_some() {
         println!(
             "{}",
             bgpd.vtysh(&[
                 "show bgp ipv4 unicast summary".into(),
-                format!("show bgp ipv4 unicast neighbors {} advertised-routes", addr(0)),
+                format!(
+                    "show bgp ipv4 unicast neighbors {} advertised-routes",
+                    addr(0)
+                ),
                 "show bgp ipv4 unicast".into(),
                 format!("show bgp neighbors {}", addr(0)),
             ])
