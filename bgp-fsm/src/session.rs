@@ -918,20 +918,26 @@ impl Session {
         self.heard = true;
         // Only a short UPDATE can be an End-of-RIB marker (RFC 4724 §2).
         let short = body.len() <= 16;
-        let buf = match UpdateBuf::parse(body, &est.rx) {
-            Ok(b) => b,
-            Err(e) => {
-                self.close_with(now, e.notification);
-                return;
+        match UpdateBuf::parse(body, &est.rx) {
+            // The common case, with nothing to check, count or report first:
+            // straight into the queue.
+            Ok(buf) if !short && buf.action() == Action::None && est.counts.is_empty() => {
+                let disabled = est.disabled;
+                self.events
+                    .push_back(Event::Update(UpdateEvent::new(buf, disabled)));
             }
+            Ok(buf) => self.on_update_slow(now, buf, short),
+            Err(e) => self.close_with(now, e.notification),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn on_update_slow(&mut self, now: Instant, buf: UpdateBuf<Bytes>, short: bool) {
+        let State::Established(est) = &mut self.state else {
+            return;
         };
         let action = buf.action();
-        if action == Action::None && !short && est.counts.is_empty() {
-            // The common case: nothing to check, count or report first.
-            self.events
-                .push_back(Event::Update(UpdateEvent::new(buf, est.disabled)));
-            return;
-        }
         if action != Action::None {
             self.stats.updates_with_errors += 1;
         }
