@@ -83,6 +83,11 @@
 //! - Communities, large and extended communities come out of a `set` sorted
 //!   and without duplicates, as FRR stores them; expanded lists match the
 //!   sorted text with FRR's names for well-known communities.
+//! - An entry's sets apply in the order they were written, as bgpd applies
+//!   them (`set community … additive` then `set comm-list … delete` differs
+//!   from the reverse). bgpd's `show running-config` prints them sorted by
+//!   command, so reloading its printout can change such an entry; this
+//!   printer keeps the written order.
 //! - FRR 8.4 does not apply `continue` without an entry number (its
 //!   running-config shows nothing for the line; `on-match next` works);
 //!   this parser reads it as `on-match next`, as Quagga did.

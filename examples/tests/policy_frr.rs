@@ -70,6 +70,7 @@ ipv6 prefix-list PL6-DOC seq 5 permit 2001:db8::/32 le 48
 ipv6 prefix-list PL6-GE seq 5 permit 2001:db8::/32 ge 64
 ipv6 prefix-list PL6-ANY seq 5 deny 2001:db8:dead::/48
 ipv6 prefix-list PL6-ANY seq 10 permit any
+ipv6 prefix-list PL6-NH seq 5 permit 2001:db8:ff::2/128
 ipv6 prefix-list alldynamicroutes seq 5 permit ::/0 ge 128
 ipv6 prefix-list alldynamicroutes seq 10 permit 2001:db8::/32
 ipv6 prefix-list alldynamicroutes seq 100 deny any
@@ -235,6 +236,18 @@ const POLICIES: &[(&str, &str)] = &[
         "P35-peer",
         "route-map P35-peer permit 10\n match peer 127.77.1.35\n set origin egp\n",
     ),
+    (
+        "P39-set-order",
+        "route-map P39-set-order permit 10\n match community CL-A\n set comm-list CL-A delete\n set community 65000:1 65000:77 additive\n set metric 39\nroute-map P39-set-order permit 20\n match extcommunity ECL-RT\n set extcommunity none\n set origin egp\nroute-map P39-set-order permit 30\n set large-community 65000:39:1 65000:39:2\n set as-path prepend 64999\n",
+    ),
+    (
+        "P40-nh-v6",
+        "route-map P40-nh-v6 permit 10\n match ipv6 next-hop prefix-list PL6-NH\n set ipv6 next-hop global 2001:db8:40::1\nroute-map P40-nh-v6 permit 20\n match ipv6 address prefix-list PL6-GE\n set metric 40\n",
+    ),
+    (
+        "P41-set-order-rev",
+        "route-map P41-set-order-rev permit 10\n match community CL-A\n set metric 41\n set community 65000:1 65000:41 additive\n set comm-list CL-A delete\n set weight 41\n set local-preference 41\n set origin incomplete\n set as-path exclude 65002\n set as-path prepend 65041\n",
+    ),
     ("P36-undefined", ""),
     (
         "P37-next-last",
@@ -384,11 +397,30 @@ fn expected(
 }
 
 /// Checks that bgpd's running-config reads back as our policy.
+///
+/// bgpd applies an entry's sets in the order they were configured (P41
+/// shows it) but prints them sorted by command, so the set order is not
+/// compared.
 fn check_running_config(bgpd: &Bgpd) {
+    fn sets_sorted(mut c: Config) -> Config {
+        let names: Vec<String> = c.route_maps().iter().map(|m| m.name().to_owned()).collect();
+        for n in names {
+            let m = c.route_map_mut(&n).unwrap();
+            let seqs: Vec<u32> = m.entries().iter().map(|e| e.seq).collect();
+            for seq in seqs {
+                m.entry_mut(seq)
+                    .unwrap()
+                    .sets
+                    .sort_by_key(|s| s.to_string());
+            }
+        }
+        c
+    }
     let running = bgpd.vtysh(&["show running-config".into()]);
     let (frr_view, _) =
         Config::parse_full(&running).expect("our parser reads bgpd's running-config");
-    let ours_view = Config::parse(&policy_text()).unwrap();
+    let frr_view = sets_sorted(frr_view);
+    let ours_view = sets_sorted(Config::parse(&policy_text()).unwrap());
     assert!(
         frr_view == ours_view,
         "bgpd's running-config differs from our reading of the configuration:\n{frr_view}\n---\n{ours_view}"
