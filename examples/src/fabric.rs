@@ -739,10 +739,10 @@ impl Fabric {
         let ok = self.step(report, name, what, SETTLE, |f| {
             // Reachability must never break: every border can still deliver
             // every address through the surviving route server.
-            if broken.is_none() {
-                if let Some(e) = f.reachability().err() {
-                    broken = Some(e);
-                }
+            if broken.is_none()
+                && let Some(e) = f.reachability().err()
+            {
+                broken = Some(e);
             }
             f.check().is_ok() && f.forgotten(node)
         });

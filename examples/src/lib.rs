@@ -4,6 +4,8 @@
 //! hand, without a JSON crate).
 
 pub mod bgpconf;
+pub mod ctl;
+pub mod driver;
 pub mod fabric;
 pub mod json;
 pub mod router;

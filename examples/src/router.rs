@@ -23,6 +23,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -193,12 +194,14 @@ impl Router {
                     })
             })
             .ok_or_else(|| RouterError("no 'bgp router-id' and no IPv4 update-source".into()))?;
-        let mut decision = DecisionConfig::default();
-        decision.always_compare_med = bgp.bestpath.always_compare_med;
-        decision.deterministic_med = bgp.bestpath.deterministic_med;
-        decision.med_missing_as_worst = bgp.bestpath.med_missing_as_worst;
-        decision.ignore_as_path_length = bgp.bestpath.as_path_ignore;
-        decision.multipath_relax = bgp.bestpath.multipath_relax;
+        let decision = DecisionConfig {
+            always_compare_med: bgp.bestpath.always_compare_med,
+            deterministic_med: bgp.bestpath.deterministic_med,
+            med_missing_as_worst: bgp.bestpath.med_missing_as_worst,
+            ignore_as_path_length: bgp.bestpath.as_path_ignore,
+            multipath_relax: bgp.bestpath.multipath_relax,
+            ..DecisionConfig::default()
+        };
         let rib = Rib::new(RibConfig {
             cluster_id: bgp.cluster_id,
             decision,
@@ -682,23 +685,154 @@ impl Router {
         self.conns.is_empty()
     }
 
-    /// Replaces the policies (a `reload`): every neighbor's import and
-    /// export policies are swapped in place; sessions stay up. Import
-    /// changes take effect from the soft-reconfiguration copy, or by
-    /// ROUTE-REFRESH.
-    pub fn set_policies(&mut self, now: Instant, policies: Policies) -> Result<(), RouterError> {
-        let old = std::mem::replace(&mut self.policies, Arc::new(policies));
+    /// Builds a router from a whole FRR configuration text: policy
+    /// statements (bgp-policy's parser) and the `router bgp` block
+    /// ([`BgpConfig`]).
+    pub fn from_text(text: &str, now: Instant, seed: u64) -> Result<Self, RouterError> {
+        let (bgp, policies) = parse_config(text)?;
+        Self::new(bgp, Arc::new(policies), now, seed)
+    }
+
+    /// A `reload`: applies a new configuration without dropping sessions
+    /// where possible. Policies are swapped in place and re-applied (soft
+    /// reconfiguration or ROUTE-REFRESH in, a fresh Adj-RIB-Out out);
+    /// neighbors that are new are started, removed ones are stopped with a
+    /// Cease, and ones whose session parameters changed are reset. Networks
+    /// are originated and withdrawn to match. Returns what was done.
+    pub fn reconfigure(
+        &mut self,
+        now: Instant,
+        bgp: BgpConfig,
+        policies: Arc<Policies>,
+    ) -> Result<String, RouterError> {
+        if bgp.asn != self.bgp.asn || bgp.router_id.is_some_and(|r| r != self.router_id) {
+            return Err(RouterError(
+                "the AS number or router-id changed: restart the speaker".into(),
+            ));
+        }
+        let old_policies = std::mem::replace(&mut self.policies, policies);
+        let old_bgp = std::mem::replace(&mut self.bgp, bgp);
         if let Err(e) = self.check_policies() {
-            self.policies = old;
+            self.policies = old_policies;
+            self.bgp = old_bgp;
             return Err(e);
         }
+        let mut report = String::new();
+        // Networks.
+        let old_nets: Vec<IpNet> = old_bgp
+            .networks
+            .values()
+            .flatten()
+            .map(|n| n.prefix)
+            .collect();
+        for p in old_nets {
+            self.rib.withdraw_originated(p);
+        }
+        self.originate_networks()?;
+        // Neighbors.
+        let wanted: Vec<ResolvedNeighbor> = self.bgp.resolved_neighbors().collect();
+        for idx in 0..self.nbrs.len() {
+            let Some(n) = self.nbrs[idx].as_mut() else {
+                continue;
+            };
+            let new = if n.dynamic {
+                self.bgp.resolve_dynamic(n.cfg.address)
+            } else {
+                wanted.iter().find(|w| w.address == n.cfg.address).cloned()
+            };
+            match new {
+                None => {
+                    let _ = writeln!(report, "{}: removed", n.cfg.address);
+                    n.main
+                        .session
+                        .stop(now, "neighbor removed from the configuration");
+                    n.remove_when_down = true;
+                    if n.main.conn.is_none() {
+                        if let Some(p) = n.rib_peer.take() {
+                            let _ = self.rib.remove_peer(p);
+                        }
+                        self.index.remove(&n.cfg.address);
+                        self.nbrs[idx] = None;
+                        continue;
+                    }
+                }
+                Some(cfg) if session_differs(&cfg, &n.cfg) => {
+                    let _ = writeln!(report, "{}: session settings changed, reset", n.cfg.address);
+                    let dynamic = n.dynamic;
+                    n.main.session.stop(now, "configuration change");
+                    let conns: Vec<ConnId> =
+                        [n.main.conn, n.candidate.as_ref().and_then(|c| c.conn)]
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                    for c in conns {
+                        self.conns.remove(&c);
+                        self.out.push_back(Output::Close { conn: c });
+                    }
+                    let old = self.nbrs[idx].take().expect("checked");
+                    self.index.remove(&old.cfg.address);
+                    if let Some(p) = old.rib_peer {
+                        let _ = self.rib.remove_peer(p);
+                    }
+                    if !dynamic {
+                        self.add_neighbor(cfg, false, now);
+                    }
+                    continue;
+                }
+                Some(cfg) => {
+                    if cfg != n.cfg {
+                        let _ = writeln!(report, "{}: policies changed", n.cfg.address);
+                    }
+                    n.cfg = cfg;
+                }
+            }
+            self.pump(now, idx);
+        }
+        for w in wanted {
+            if self.find(w.address).is_none() {
+                let _ = writeln!(report, "{}: added", w.address);
+                self.add_neighbor(w, false, now);
+            }
+        }
+        // Policies (and per-neighbor policy names) take effect in place.
         let addrs: Vec<IpAddr> = self.nbrs.iter().flatten().map(|n| n.cfg.address).collect();
         for a in addrs {
             self.clear(now, a, Clear::SoftIn);
             self.clear(now, a, Clear::SoftOut);
         }
-        Ok(())
+        self.changes += 1;
+        self.flush(now);
+        if report.is_empty() {
+            report.push_str("no neighbor changed; policies re-applied\n");
+        }
+        Ok(report)
     }
+}
+
+/// Splits an FRR configuration into its `router bgp` part and its policies.
+pub fn parse_config(text: &str) -> Result<(BgpConfig, Policies), RouterError> {
+    let (policy, rest) =
+        bgp_policy::Config::parse_full(text).map_err(|e| RouterError(e.to_string()))?;
+    let bgp = BgpConfig::parse(rest.iter().map(|l| (l.line, l.text.as_str())))
+        .map_err(|e| RouterError(e.to_string()))?;
+    Ok((bgp, Policies::new(policy)))
+}
+
+/// Whether two settings of a neighbor differ in more than their policy
+/// names (which a reload applies in place).
+fn session_differs(a: &ResolvedNeighbor, b: &ResolvedNeighbor) -> bool {
+    let strip = |n: &ResolvedNeighbor| {
+        let mut n = n.clone();
+        for af in n.settings.af.values_mut() {
+            af.prefix_list_in = None;
+            af.prefix_list_out = None;
+            af.route_map_in = None;
+            af.route_map_out = None;
+        }
+        n.settings.description = None;
+        n
+    };
+    strip(a) != strip(b)
 }
 
 /// # Getters
@@ -791,10 +925,7 @@ impl Router {
     fn pump(&mut self, now: Instant, idx: usize) {
         let mut changed = false;
         for which in [Which::Main, Which::Candidate] {
-            loop {
-                let Some(slot) = self.slot(idx, which) else {
-                    break;
-                };
+            while let Some(slot) = self.slot(idx, which) {
                 let mut bytes = Vec::new();
                 let _ = slot.session.poll_transmit(&mut bytes);
                 let conn = slot.conn;
@@ -812,13 +943,11 @@ impl Router {
                 && n.main.conn.is_none()
                 && n.main.session.state() != StateKind::Established
         });
-        if remove {
-            if let Some(n) = self.nbrs[idx].take() {
-                self.index.remove(&n.cfg.address);
-                if let Some(p) = n.rib_peer {
-                    let _ = self.rib.remove_peer(p);
-                    changed = true;
-                }
+        if remove && let Some(n) = self.nbrs[idx].take() {
+            self.index.remove(&n.cfg.address);
+            if let Some(p) = n.rib_peer {
+                let _ = self.rib.remove_peer(p);
+                changed = true;
             }
         }
         if changed {
@@ -1098,10 +1227,10 @@ impl Policy for NeighborPolicy {
         if *deny {
             return Verdict::Deny;
         }
-        if let Some(pl) = pl {
-            if self.policies.prefix_list(fam, pl).evaluate(route) == Verdict::Deny {
-                return Verdict::Deny;
-            }
+        if let Some(pl) = pl
+            && self.policies.prefix_list(fam, pl).evaluate(route) == Verdict::Deny
+        {
+            return Verdict::Deny;
         }
         match rm {
             Some(rm) => self.policies.route_map(rm).evaluate(route),

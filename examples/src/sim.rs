@@ -39,6 +39,10 @@ enum Ev {
     Fin { node: NodeId, conn: ConnId },
 }
 
+/// Bytes (or, `None`, the FIN) held on a cut link: from which node, on
+/// which of its connections.
+type Stalled = (NodeId, ConnId, Option<Vec<u8>>);
+
 /// What happened, for a caller that wants to watch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -85,7 +89,7 @@ pub struct Net {
     /// What was sent over a cut link, in order: delivered when it is
     /// restored, as TCP would retransmit it (if the connection still
     /// exists then).
-    stalled: BTreeMap<(NodeId, NodeId), Vec<(NodeId, ConnId, Option<Vec<u8>>)>>,
+    stalled: BTreeMap<(NodeId, NodeId), Vec<Stalled>>,
     /// Log lines and FIB changes seen, if recording.
     pub log: Vec<LogLine>,
     /// FIB changes per node, counted.

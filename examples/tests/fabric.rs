@@ -12,7 +12,7 @@ fn run(scenario: &str, seed: u64, hosts: usize, faults: f64) -> Result<(), Strin
         seed,
         ..FabricConfig::default()
     };
-    let mut f = Fabric::new(&cfg, Instant::now())?;
+    let mut f = Fabric::new(&cfg, bgp_examples::driver::clock())?;
     let r = f.run(scenario, faults);
     if r.ok() {
         Ok(())

@@ -27,7 +27,7 @@ fn router(text: &str, seed: u64) -> Router {
 fn epoch() -> Instant {
     use std::sync::OnceLock;
     static E: OnceLock<Instant> = OnceLock::new();
-    *E.get_or_init(Instant::now)
+    *E.get_or_init(bgp_examples::driver::clock)
 }
 
 fn ip(s: &str) -> IpAddr {

@@ -156,8 +156,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let wall = Instant::now();
-    let epoch = Instant::now();
+    let wall = bgp_examples::driver::clock();
+    let epoch = bgp_examples::driver::clock();
     let mut f = match Fabric::new(&a.cfg, epoch) {
         Ok(f) => f,
         Err(e) => {
