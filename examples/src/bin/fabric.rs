@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bgp_examples::fabric::{Fabric, FabricConfig, Report, SCENARIOS};
 
