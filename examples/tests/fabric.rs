@@ -2,8 +2,6 @@
 //! A failing seed is printed so that `fabric --seed S --scenario NAME`
 //! replays it.
 
-use std::time::Instant;
-
 use bgp_examples::fabric::{Fabric, FabricConfig, SCENARIOS};
 
 fn run(scenario: &str, seed: u64, hosts: usize, faults: f64) -> Result<(), String> {

@@ -538,11 +538,11 @@ impl Bgpd {
             .expect("run /usr/lib/frr/bgpd");
         assert!(status.success(), "bgpd failed to start");
         for _ in 0..100 {
-            if let Ok(p) = std::fs::read_to_string(dir.join("bgpd.pid")) {
-                if let Ok(p) = p.trim().parse() {
-                    d.pid = Some(p);
-                    break;
-                }
+            if let Ok(p) = std::fs::read_to_string(dir.join("bgpd.pid"))
+                && let Ok(p) = p.trim().parse()
+            {
+                d.pid = Some(p);
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
