@@ -234,6 +234,25 @@ pub struct BestpathOptions {
     pub maximum_paths: BTreeMap<Af, (u16, u16)>,
 }
 
+/// `bgp graceful-restart [restart-time N | stalepath-time N]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GracefulRestartConfig {
+    /// The Restart Time we advertise, seconds (FRR's default 120).
+    pub restart_time: u16,
+    /// How long a restarted peer's stale routes are kept waiting for its
+    /// End-of-RIB, seconds (FRR's default 360).
+    pub stalepath_time: u16,
+}
+
+impl Default for GracefulRestartConfig {
+    fn default() -> Self {
+        Self {
+            restart_time: 120,
+            stalepath_time: 360,
+        }
+    }
+}
+
 /// A fully resolved neighbor: its own settings over its peer-group's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolvedNeighbor {
@@ -279,6 +298,9 @@ pub struct BgpConfig {
     pub ebgp_requires_policy: bool,
     /// Best-path options.
     pub bestpath: BestpathOptions,
+    /// `bgp graceful-restart` (RFC 4724), with `bgp graceful-restart
+    /// restart-time N` and `stalepath-time N`; `None`: not offered.
+    pub graceful_restart: Option<GracefulRestartConfig>,
     /// Lines that were understood and deliberately not acted on (global
     /// lines unrelated to BGP, and BGP lines without effect here), with their
     /// line numbers.
@@ -660,6 +682,29 @@ fn parse_bgp_option(cx: &mut Ctx<'_>, words: &[&str], text: &str) -> Result<(), 
         ["bgp", "bestpath", "as-path", "multipath-relax", ..] => {
             flag(cx, 4, |c, v| c.bestpath.multipath_relax = v)
         }
+        ["bgp", "graceful-restart"] => {
+            cx.cfg.graceful_restart = (!no).then(GracefulRestartConfig::default);
+            Ok(())
+        }
+        [
+            "bgp",
+            "graceful-restart",
+            which @ ("restart-time" | "stalepath-time"),
+            ..,
+        ] if !no => {
+            let v: u16 = cx.parse(w.get(3), "a number of seconds (1-4095)")?;
+            if !(1..=4095).contains(&v) {
+                return cx.err(format!("{which} must be 1-4095, not {v}"));
+            }
+            cx.end(w, 4)?;
+            let gr = cx.cfg.graceful_restart.get_or_insert_with(Default::default);
+            if *which == "restart-time" {
+                gr.restart_time = v;
+            } else {
+                gr.stalepath_time = v;
+            }
+            Ok(())
+        }
         _ => cx.err(format!("unsupported statement '{}'", text.trim())),
     }
 }
@@ -971,6 +1016,30 @@ router bgp 65001
             c.networks[&Af::Ipv6Unicast][0].prefix.to_string(),
             "2001:db8::/48"
         );
+    }
+
+    #[test]
+    fn graceful_restart() {
+        let c = parse("router bgp 65001\n bgp router-id 10.0.0.5\n").unwrap();
+        assert_eq!(c.graceful_restart, None);
+        let c = parse("router bgp 65001\n bgp graceful-restart\n").unwrap();
+        assert_eq!(c.graceful_restart, Some(GracefulRestartConfig::default()));
+        let c = parse(
+            "router bgp 65001\n bgp graceful-restart restart-time 30\n bgp graceful-restart stalepath-time 20\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.graceful_restart,
+            Some(GracefulRestartConfig {
+                restart_time: 30,
+                stalepath_time: 20
+            })
+        );
+        let c =
+            parse("router bgp 65001\n bgp graceful-restart\n no bgp graceful-restart\n").unwrap();
+        assert_eq!(c.graceful_restart, None);
+        let e = parse("router bgp 65001\n bgp graceful-restart restart-time 5000\n").unwrap_err();
+        assert_eq!(e.line, 2);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bgp_fsm::{CloseReason, Event, Session, SessionConfig, StateKind};
+use bgp_fsm::{CloseReason, Event, GracefulRestart, Session, SessionConfig, StateKind};
 use bgp_policy::Policies;
 use bgp_policy::prefix_list::AddrFamily;
 use bgp_rib::policy::{PeerInfo, Policy, PolicyRoute, Source, Verdict};
@@ -353,6 +353,10 @@ impl Router {
                 (f, mp)
             })
             .collect();
+        if let Some(gr) = self.bgp.graceful_restart {
+            c.graceful_restart = Some(GracefulRestart::new(gr.restart_time, &c.families));
+            c.stale_routes_time = Duration::from_secs(u64::from(gr.stalepath_time));
+        }
         c.rng_seed = self.seed ^ (idx as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         c
     }
