@@ -54,6 +54,8 @@ pub struct Driver {
     rx: mpsc::UnboundedReceiver<Input>,
     conns: HashMap<ConnId, Conn>,
     connecting: HashMap<ConnId, JoinHandle<()>>,
+    /// Writers of closed connections still writing their last bytes.
+    closing: Vec<JoinHandle<()>>,
     /// Print Loc-RIB changes (`--fib-log`).
     pub fib_log: bool,
     /// Print the router's log lines.
@@ -80,6 +82,7 @@ impl Driver {
             rx,
             conns: HashMap::new(),
             connecting: HashMap::new(),
+            closing: Vec::new(),
             fib_log: false,
             verbose: true,
         }
@@ -234,6 +237,8 @@ impl Driver {
                     if let Some(c) = self.conns.remove(&conn) {
                         c.reader.abort();
                         let _ = c.writer.send(Write::Close);
+                        self.closing.retain(|t| !t.is_finished());
+                        self.closing.push(c.writer_task);
                     }
                     if let Some(t) = self.connecting.remove(&conn) {
                         t.abort();
@@ -298,7 +303,7 @@ impl Driver {
     pub async fn shutdown(&mut self, message: &str, limit: Duration) {
         self.router.shutdown(clock(), message);
         self.drain();
-        let writers: Vec<JoinHandle<()>> = self
+        let mut writers: Vec<JoinHandle<()>> = self
             .conns
             .drain()
             .map(|(_, c)| {
@@ -307,6 +312,9 @@ impl Driver {
                 c.writer_task
             })
             .collect();
+        // Connections the router closed itself (with their NOTIFICATION
+        // queued) are still being written too.
+        writers.append(&mut self.closing);
         let _ = tokio::time::timeout(limit, async {
             for w in writers {
                 let _ = w.await;

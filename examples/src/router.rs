@@ -1061,6 +1061,8 @@ impl Router {
             }
             Event::Down { reason, stale } => {
                 n.up_since = None;
+                // A dynamic neighbor exists only while its session does.
+                n.remove_when_down |= n.dynamic;
                 self.out
                     .push_back(Output::Log(format!("{addr}: down: {reason:?}")));
                 if let Some(p) = n.rib_peer {
