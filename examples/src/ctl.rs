@@ -130,6 +130,10 @@ fn summary(router: &Router, now: Instant, json: bool) -> String {
                 None => o.raw("description", "null"),
             };
             o.bool("dynamic", n.dynamic);
+            match &n.negotiated {
+                Some(neg) => o.raw("negotiated", &negotiated_json(neg)),
+                None => o.raw("negotiated", "null"),
+            };
             list.push(o.finish());
         }
         let mut o = Obj::new();
@@ -170,6 +174,20 @@ fn summary(router: &Router, now: Instant, json: bool) -> String {
         );
     }
     s
+}
+
+/// The capabilities a session negotiated, as JSON.
+fn negotiated_json(n: &bgp_fsm::Negotiated) -> String {
+    let mut o = Obj::new();
+    o.num("hold_time", u64::from(n.hold_time));
+    o.bool("four_octet_as", n.four_octet_as);
+    o.strs("families", n.families.iter());
+    o.strs("add_path_send", n.add_path_send.iter());
+    o.strs("add_path_receive", n.add_path_receive.iter());
+    o.bool("extended_message", n.extended_message);
+    o.bool("route_refresh", n.route_refresh);
+    o.bool("graceful_restart", n.graceful_restart.is_some());
+    o.finish()
 }
 
 fn origin_str(o: Origin) -> &'static str {

@@ -110,6 +110,8 @@ pub struct NeighborSummary {
     pub description: Option<String>,
     /// Accepted from a `bgp listen range`.
     pub dynamic: bool,
+    /// What the session negotiated, while Established.
+    pub negotiated: Option<bgp_fsm::Negotiated>,
 }
 
 /// A configuration error found when building policies for a neighbor.
@@ -331,14 +333,22 @@ impl Router {
             .filter(|af| n.af(*af).is_some())
             .map(family)
             .collect();
+        // As FRR does: offer to receive ADD-PATH on every active family,
+        // to send it where `addpath-tx-all-paths` is set; and offer
+        // extended messages (RFC 8654), used only when the peer offers them.
         c.add_path = [Af::Ipv4Unicast, Af::Ipv6Unicast]
             .into_iter()
-            .filter(|af| {
-                n.af(*af)
-                    .is_some_and(|a| a.addpath_tx_all_paths == Some(true))
+            .filter_map(|af| Some((af, n.af(af)?)))
+            .map(|(af, a)| {
+                let mode = if a.addpath_tx_all_paths == Some(true) {
+                    AddPathMode::BOTH
+                } else {
+                    AddPathMode::RECEIVE
+                };
+                (family(af), mode)
             })
-            .map(|af| (family(af), AddPathMode::SEND))
             .collect();
+        c.extended_message = true;
         if s.extended_nexthop == Some(true) {
             c.extended_next_hop = vec![(Family::IPV4_UNICAST, bgp_wire::Afi::IPV6)];
         }
@@ -903,6 +913,7 @@ impl Router {
                     advertised,
                     description: n.cfg.settings.description.clone(),
                     dynamic: n.dynamic,
+                    negotiated: n.main.session.negotiated().cloned(),
                 }
             })
             .collect()
