@@ -278,6 +278,10 @@ struct State {
     out_log: Vec<IpNet>,
     out_base: u64,
     max_cursor: u64,
+    /// The log length at which [`State::compact_log`] next looks at every
+    /// peer: that look costs O(peers), so it is amortised over at least as
+    /// many appends.
+    compact_at: usize,
     established: usize,
     loc_gen: u64,
 }
@@ -334,6 +338,7 @@ impl Rib {
                 out_log: Vec::new(),
                 out_base: 0,
                 max_cursor: 0,
+                compact_at: 0,
                 established: 0,
                 loc_gen: 0,
             },
@@ -1500,6 +1505,11 @@ impl State {
 
     /// Empties the export log once every established peer has read it.
     fn compact_log(&mut self) {
+        if self.out_log.len() < self.compact_at {
+            return;
+        }
+        let base = 64usize.max(self.peers.len());
+        self.compact_at = base.max(self.out_log.len() * 2);
         let end = self.out_base + self.out_log.len() as u64;
         let all_read = self
             .peers
@@ -1508,6 +1518,7 @@ impl State {
             .filter(|p| p.established)
             .all(|p| p.cursor == end || p.full_sync);
         if all_read {
+            self.compact_at = base;
             self.out_base = end;
             self.out_log.clear();
             for p in self.peers.iter_mut().flatten().filter(|p| p.established) {

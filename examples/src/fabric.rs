@@ -38,6 +38,9 @@ pub struct FabricConfig {
     /// Every `shared_every`-th pair of hosts also announces one shared
     /// (anycast) address; 0 for none.
     pub shared_every: usize,
+    /// How long each router lets RIB changes gather before sending them
+    /// ([`Router::set_batching`]); zero sends at once.
+    pub batching: Duration,
     /// Configuration files to use instead of the generated ones:
     /// `DIR/NAME.conf` for NAME in `border1`, `rs1`, `host1`, ….
     pub config_dir: Option<PathBuf>,
@@ -51,6 +54,7 @@ impl Default for FabricConfig {
             latency: Duration::from_millis(1),
             jitter: Duration::from_micros(200),
             shared_every: 4,
+            batching: Duration::ZERO,
             config_dir: None,
         }
     }
@@ -86,6 +90,7 @@ pub struct Fabric {
     seed: u64,
     epoch: Instant,
     policy_cache: HashMap<String, Arc<Policies>>,
+    batching: Duration,
 }
 
 const ASN: u32 = 65001;
@@ -235,6 +240,7 @@ impl Fabric {
             seed: cfg.seed,
             epoch,
             policy_cache: HashMap::new(),
+            batching: cfg.batching,
         };
         let mut nodes: Vec<(String, Role, IpAddr, String, BTreeSet<IpNet>)> = Vec::new();
         for i in 0..2 {
@@ -285,6 +291,8 @@ impl Fabric {
                 &mut f.policy_cache,
             )
             .map_err(|e| format!("{name}: {e}"))?;
+            let mut r = r;
+            r.set_batching(cfg.batching);
             let id = f.net.add(addr, r);
             match role {
                 Role::Border => f.borders.push(id),
@@ -346,6 +354,8 @@ impl Fabric {
             &mut self.policy_cache,
         )
         .expect("booted before");
+        let mut r = r;
+        r.set_batching(self.batching);
         if self.roles[node] == Role::Host {
             let (_, rest) = Config::parse_full(&self.configs[node]).expect("parsed before");
             let bgp = BgpConfig::parse(rest.iter().map(|l| (l.line, l.text.as_str())))

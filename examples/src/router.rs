@@ -167,6 +167,10 @@ pub struct Router {
     deadline: Vec<Option<Instant>>,
     /// Grows with every change to the RIB's inputs (for watchers).
     changes: u64,
+    /// How long RIB changes may wait to be sent (0: at once).
+    batching: Duration,
+    /// When the pending RIB changes go out.
+    flush_at: Option<Instant>,
     conns: HashMap<ConnId, (usize, Which)>,
     next_conn: ConnId,
     out: VecDeque<Output>,
@@ -219,6 +223,8 @@ impl Router {
             timers: BinaryHeap::new(),
             deadline: Vec::new(),
             changes: 0,
+            batching: Duration::ZERO,
+            flush_at: None,
             conns: HashMap::new(),
             next_conn: 1,
             out: VecDeque::new(),
@@ -564,6 +570,17 @@ impl Router {
             self.changes += 1;
             self.flush(now);
         }
+        if self.flush_at.is_some_and(|t| t <= now) {
+            self.flush_now(now);
+        }
+    }
+
+    /// Lets RIB changes gather for up to `window` before they are sent, so
+    /// that a burst of UPDATEs from many peers is propagated in one pass
+    /// (an MRAI-like batching; FRR batches every 50 ms). Zero, the default,
+    /// sends at once.
+    pub fn set_batching(&mut self, window: Duration) {
+        self.batching = window;
     }
 
     /// Re-reads neighbor `idx`'s deadline into the timer heap.
@@ -595,7 +612,7 @@ impl Router {
             self.timers.pop();
         }
         let sessions = self.timers.peek().map(|Reverse((t, _))| *t);
-        [sessions, self.rib.poll_timeout()]
+        [sessions, self.rib.poll_timeout(), self.flush_at]
             .into_iter()
             .flatten()
             .min()
@@ -1158,9 +1175,20 @@ impl Router {
         }
     }
 
+    /// Moves the RIB's changes out now, or at the end of the batching
+    /// window ([`set_batching`](Self::set_batching)).
+    fn flush(&mut self, now: Instant) {
+        if self.batching.is_zero() {
+            self.flush_now(now);
+        } else if self.flush_at.is_none() {
+            self.flush_at = Some(now + self.batching);
+        }
+    }
+
     /// Moves the RIB's changes out: FIB changes, then UPDATEs for every
     /// established neighbor.
-    fn flush(&mut self, now: Instant) {
+    fn flush_now(&mut self, now: Instant) {
+        self.flush_at = None;
         for c in self.rib.drain_loc_rib() {
             self.out.push_back(Output::Fib(c));
         }

@@ -3,7 +3,7 @@
 //! `bgp_examples::fabric` and examples/README.md.
 //!
 //! ```text
-//! fabric [--hosts N] [--seed S] [--latency MS] [--scenario NAME] [--faults RATE]
+//! fabric [--hosts N] [--seed S] [--latency MS] [--scenario NAME] [--faults RATE] [--batch MS]
 //!        [--config-dir DIR] [--write-configs DIR] [--json] [--trace]
 //! ```
 
@@ -24,7 +24,7 @@ struct Args {
 
 fn usage() -> String {
     format!(
-        "usage: fabric [--hosts N] [--seed S] [--latency MS] [--scenario NAME] [--faults RATE]\n\
+        "usage: fabric [--hosts N] [--seed S] [--latency MS] [--scenario NAME] [--faults RATE] [--batch MS]\n\
          \x20             [--config-dir DIR] [--write-configs DIR] [--json] [--trace]\n\
          scenarios: {}",
         SCENARIOS.join(", ")
@@ -78,6 +78,13 @@ fn parse_args() -> Result<Args, String> {
             }
             "--config-dir" => a.cfg.config_dir = Some(value()?.into()),
             "--write-configs" => a.write_configs = Some(value()?.into()),
+            "--batch" => {
+                let v = value()?;
+                let ms: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--batch: not a number: {v}"))?;
+                a.cfg.batching = Duration::from_secs_f64(ms / 1000.0);
+            }
             "--json" => a.json = true,
             "--trace" => a.trace = true,
             "-h" | "--help" => return Err(usage()),
