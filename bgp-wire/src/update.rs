@@ -174,6 +174,52 @@ impl<'a> Update<'a> {
         )
     }
 
+    /// The view of a body that [`Update::parse`] accepted with no error and
+    /// nothing hidden, with the `flags` it found: the sections come from
+    /// their length fields and the slots from the attribute headers, exactly
+    /// as validation recorded them (for such a body every attribute has its
+    /// slot, none hidden). Reads only headers; no accessor of the result can
+    /// panic even on other bytes, as all of them use checked slicing.
+    fn reindex(body: &'a [u8], flags: u8) -> Self {
+        let (withdrawn, (a0, a1)) = Self::sections(body);
+        let attrs = body
+            .get(usize::from(a0)..usize::from(a1))
+            .unwrap_or_default();
+        let mut slots = [0; SLOTS];
+        let mut rest = attrs;
+        while let Ok((raw, next)) = attr::split_attr(rest) {
+            let info = TYPE_INFO[usize::from(raw.ty.0)];
+            if let Some(s) = slots.get_mut(usize::from(info.slot)) {
+                *s = (attrs.len() - rest.len()) as u16 + 1;
+            }
+            rest = next;
+        }
+        Self {
+            body,
+            withdrawn,
+            attrs: (a0, a1),
+            slots,
+            flags,
+            rib: None,
+            hidden: None,
+            error: None,
+        }
+    }
+
+    /// The Withdrawn Routes field and the attribute list of a body that
+    /// [`Update::parse`] accepted, from their length fields, as offsets.
+    #[inline]
+    fn sections(body: &[u8]) -> ((u16, u16), (u16, u16)) {
+        let len_at = |at: usize| {
+            body.get(at..at + 2)
+                .map_or(0, |l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+        };
+        let a0 = 4 + len_at(0);
+        let a1 = (a0 + len_at(a0 - 2)).min(body.len());
+        // A validated body is at most `MAX_BODY` octets: every offset fits.
+        ((2, (a0 - 2) as u16), (a0 as u16, a1 as u16))
+    }
+
     /// Validates a path attribute list on its own, as if it were the
     /// attributes of an UPDATE with no withdrawn routes and no NLRI field
     /// (MRT TABLE_DUMP entries store attributes so). Borrows `attrs`; copies
@@ -649,15 +695,33 @@ impl<'a> Update<'a> {
 /// `B` is any owned byte buffer (`Vec<u8>`, `bytes::Bytes`, `Box<[u8]>`, …)
 /// whose `as_ref` returns the same bytes every time, as all of those do.
 /// This is for owners that hand a received UPDATE on (a session's event
-/// queue, a channel): [`UpdateBuf::view`] costs a copy of about 100 octets,
-/// not a second pass over the message.
+/// queue, a channel), so it is kept small: the buffer and 16 octets. For a
+/// well-formed UPDATE (no RFC 7606 error, nothing hidden) [`UpdateBuf::view`]
+/// finds the sections and attributes again from their length fields and the
+/// attribute headers (a few octets per attribute, no validation); for any
+/// other it copies the offsets validation recorded, kept in a box.
 #[derive(Clone, Debug)]
 pub struct UpdateBuf<B> {
     body: B,
+    /// `Update::flags`.
+    flags: u8,
+    /// The slots of MP_REACH_NLRI and MP_UNREACH_NLRI, so that the routes
+    /// can be had without walking the attributes.
+    mp: [u16; 2],
+    /// The offsets of an UPDATE with an error or hidden attributes.
+    detail: Option<Box<Detail>>,
+}
+
+const MP_REACH_SLOT: usize = 17;
+const MP_UNREACH_SLOT: usize = 18;
+
+/// What [`Update::parse`] recorded, for an UPDATE whose view cannot be
+/// rebuilt from its headers alone.
+#[derive(Clone, Debug)]
+struct Detail {
     withdrawn: (u16, u16),
     attrs: (u16, u16),
     slots: [u16; SLOTS],
-    flags: u8,
     hidden: Option<Box<[u16]>>,
     error: Option<(UpdateErrorKind, u16, u16)>,
 }
@@ -680,18 +744,30 @@ impl<B: AsRef<[u8]>> UpdateBuf<B> {
     #[inline]
     pub fn parse(body: B, ctx: &SessionContext) -> Result<Self, UpdateBufError<B>> {
         let parsed = match Update::parse(body.as_ref(), ctx) {
-            Ok(u) => Ok((u.withdrawn, u.attrs, u.slots, u.flags, u.hidden, u.error)),
+            Ok(u) if u.error.is_none() && u.hidden.is_none() => Ok((
+                u.flags,
+                [u.slots[MP_REACH_SLOT], u.slots[MP_UNREACH_SLOT]],
+                None,
+            )),
+            Ok(u) => Ok((
+                u.flags,
+                [u.slots[MP_REACH_SLOT], u.slots[MP_UNREACH_SLOT]],
+                Some(Box::new(Detail {
+                    withdrawn: u.withdrawn,
+                    attrs: u.attrs,
+                    slots: u.slots,
+                    hidden: u.hidden,
+                    error: u.error,
+                })),
+            )),
             Err(e) => Err((e.kind, e.notification())),
         };
         match parsed {
-            Ok((withdrawn, attrs, slots, flags, hidden, error)) => Ok(Self {
+            Ok((flags, mp, detail)) => Ok(Self {
                 body,
-                withdrawn,
-                attrs,
-                slots,
                 flags,
-                hidden,
-                error,
+                mp,
+                detail,
             }),
             Err((kind, notification)) => Err(UpdateBufError {
                 body,
@@ -704,22 +780,77 @@ impl<B: AsRef<[u8]>> UpdateBuf<B> {
     /// The validated view, without validating again.
     #[inline]
     pub fn view(&self) -> Update<'_> {
-        Update {
-            body: self.body.as_ref(),
-            withdrawn: self.withdrawn,
-            attrs: self.attrs,
-            slots: self.slots,
-            flags: self.flags,
-            rib: None,
-            hidden: self.hidden.clone(),
-            error: self.error,
+        let body = self.body.as_ref();
+        match &self.detail {
+            None => Update::reindex(body, self.flags),
+            Some(d) => Update {
+                body,
+                withdrawn: d.withdrawn,
+                attrs: d.attrs,
+                slots: d.slots,
+                flags: self.flags,
+                rib: None,
+                hidden: d.hidden.clone(),
+                error: d.error,
+            },
         }
     }
 
     /// The RFC 7606 action ([`Update::action`]), without building the view.
     #[inline]
     pub fn action(&self) -> Action {
-        self.error.map_or(Action::None, |(e, ..)| e.action())
+        match &self.detail {
+            Some(d) => d.error.map_or(Action::None, |(e, ..)| e.action()),
+            None => Action::None,
+        }
+    }
+
+    /// A view that knows the sections and the MP attributes only, for the
+    /// route accessors below (which use nothing else).
+    #[inline]
+    fn routes_view(&self) -> Update<'_> {
+        let body = self.body.as_ref();
+        let (withdrawn, attrs) = match &self.detail {
+            Some(d) => (d.withdrawn, d.attrs),
+            None => Update::sections(body),
+        };
+        let mut slots = [0; SLOTS];
+        slots[MP_REACH_SLOT] = self.mp[0];
+        slots[MP_UNREACH_SLOT] = self.mp[1];
+        Update {
+            body,
+            withdrawn,
+            attrs,
+            slots,
+            flags: self.flags,
+            rib: None,
+            hidden: None,
+            error: None,
+        }
+    }
+
+    /// [`Update::withdrawn`], without building the view.
+    #[inline]
+    pub fn withdrawn(&self) -> Prefixes<'_> {
+        self.routes_view().withdrawn()
+    }
+
+    /// [`Update::announced`], without building the view.
+    #[inline]
+    pub fn announced(&self) -> Prefixes<'_> {
+        self.routes_view().announced()
+    }
+
+    /// [`Update::mp_reach`], without building the view.
+    #[inline]
+    pub fn mp_reach(&self) -> Option<MpReach<'_>> {
+        self.routes_view().mp_reach()
+    }
+
+    /// [`Update::mp_unreach`], without building the view.
+    #[inline]
+    pub fn mp_unreach(&self) -> Option<MpUnreach<'_>> {
+        self.routes_view().mp_unreach()
     }
 
     /// The buffer.

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use bgp_wire::attr::Attribute;
+use bgp_wire::update::UpdateBuf;
 use bgp_wire::{Action, Message, MessageBuf, MessageError, Messages, SessionContext, Update};
 
 /// What walking one message found.
@@ -125,7 +126,36 @@ pub(crate) fn walk_update(u: &Update<'_>, ctx: &SessionContext) -> Walk {
         assert_ne!(e.action(), Action::SessionReset, "a view never resets");
     }
     w.reencoded = reencode(&MessageBuf::Update(u.to_message()), ctx);
+    same_as_update_buf(u, ctx);
     w
+}
+
+/// The UPDATE body of `u`'s sections, validated again both as an [`Update`]
+/// and as an [`UpdateBuf`]: the buffer's view (rebuilt from the headers for a
+/// clean UPDATE, copied for one with errors) is the same value, field for
+/// field, and so are its action and route accessors.
+pub(crate) fn same_as_update_buf(u: &Update<'_>, ctx: &SessionContext) {
+    let mut body = Vec::new();
+    for part in [u.withdrawn_bytes(), u.attribute_bytes()] {
+        let Ok(len) = u16::try_from(part.len()) else {
+            return;
+        };
+        body.extend_from_slice(&len.to_be_bytes());
+        body.extend_from_slice(part);
+    }
+    body.extend_from_slice(u.nlri_bytes());
+    let Ok(direct) = Update::parse(&body, ctx) else {
+        assert!(UpdateBuf::parse(body.clone(), ctx).is_err());
+        return;
+    };
+    let buf = UpdateBuf::parse(body.clone(), ctx).expect("parses as an Update does");
+    let view = buf.view();
+    assert_eq!(format!("{view:?}"), format!("{direct:?}"), "{body:02x?}");
+    assert_eq!(buf.action(), direct.action());
+    assert!(buf.withdrawn().eq(direct.withdrawn()));
+    assert!(buf.announced().eq(direct.announced()));
+    assert_eq!(buf.mp_reach(), direct.mp_reach());
+    assert_eq!(buf.mp_unreach(), direct.mp_unreach());
 }
 
 /// Encodes an owned message; if that succeeds, decodes it again and checks
