@@ -194,7 +194,9 @@ impl UpdateEvent {
         Self { buf, disabled }
     }
 
-    /// The validated view of the UPDATE (attributes, raw NLRI, …).
+    /// The validated view of the UPDATE (attributes, raw NLRI, …), without
+    /// validating again: for a well-formed UPDATE it is rebuilt from the
+    /// attribute headers (see [`UpdateBuf`]), so call it once per event.
     #[inline]
     pub fn update(&self) -> Update<'_> {
         self.buf.view()
@@ -228,10 +230,11 @@ impl UpdateEvent {
 
     /// The announced routes, by family: the NLRI field (IPv4 unicast), then
     /// MP_REACH_NLRI. Empty under treat-as-withdraw.
+    #[inline]
     pub fn announced(&self) -> Routes<'_> {
         let mut r = Routes::new(self.disabled);
         if !self.treat_as_withdraw() {
-            push_announced(&self.buf.view(), &mut r);
+            push_announced(&self.buf, &mut r);
         }
         r
     }
@@ -239,25 +242,28 @@ impl UpdateEvent {
     /// The withdrawn routes, by family: the Withdrawn Routes field (IPv4
     /// unicast), MP_UNREACH_NLRI, and under treat-as-withdraw the announced
     /// ones as well.
+    #[inline]
     pub fn withdrawn(&self) -> Routes<'_> {
         let mut r = Routes::new(self.disabled);
-        let view = self.buf.view();
-        r.push(Family::IPV4_UNICAST, view.withdrawn());
-        if let Some(m) = view.mp_unreach() {
+        r.push(Family::IPV4_UNICAST, self.buf.withdrawn());
+        if let Some(m) = self.buf.mp_unreach() {
             if let Some(p) = m.prefixes() {
                 r.push(m.family(), p);
             }
         }
         if self.treat_as_withdraw() {
-            push_announced(&view, &mut r);
+            push_announced(&self.buf, &mut r);
         }
         r
     }
 }
 
-fn push_announced<'a>(view: &Update<'a>, r: &mut Routes<'a>) {
-    r.push(Family::IPV4_UNICAST, view.announced());
-    if let Some(m) = view.mp_reach() {
+// The route accessors of `UpdateBuf` need neither the full view nor a walk
+// over the attributes.
+#[inline]
+fn push_announced<'a>(buf: &'a UpdateBuf<Bytes>, r: &mut Routes<'a>) {
+    r.push(Family::IPV4_UNICAST, buf.announced());
+    if let Some(m) = buf.mp_reach() {
         if let Some(p) = m.prefixes() {
             r.push(m.family(), p);
         }
@@ -275,6 +281,7 @@ pub struct Routes<'a> {
 }
 
 impl<'a> Routes<'a> {
+    #[inline]
     fn new(disabled: FamilySet) -> Self {
         let e = (Family::IPV4_UNICAST, Prefixes::empty());
         Self {
@@ -285,6 +292,7 @@ impl<'a> Routes<'a> {
         }
     }
 
+    #[inline]
     fn push(&mut self, family: Family, p: Prefixes<'a>) {
         if p.is_empty() || self.disabled.contains(family) {
             return;
