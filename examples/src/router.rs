@@ -33,8 +33,8 @@ use bgp_policy::Policies;
 use bgp_policy::prefix_list::AddrFamily;
 use bgp_rib::policy::{PeerInfo, Policy, PolicyRoute, Source, Verdict};
 use bgp_rib::{
-    AddPathSend, DecisionConfig, DefaultOriginate, LocRibChange, NextHopMode, PeerConfig, PeerId,
-    Rib, RibConfig, SharedPolicy,
+    AddPathSend, Announcement, DecisionConfig, DefaultOriginate, LocRibChange, NextHopMode,
+    PeerConfig, PeerId, Rib, RibConfig, SharedPolicy,
 };
 use bgp_wire::codepoint::{AddPathMode, RouteRefreshSubtype};
 use bgp_wire::{Family, FamilySet, RouteAttrs, UpdateBuilder};
@@ -144,6 +144,9 @@ struct Nbr {
     local: Option<IpAddr>,
     up_since: Option<Instant>,
     remove_when_down: bool,
+    /// Families the peer asked to refresh (ROUTE-REFRESH): the next flush
+    /// sends the whole Adj-RIB-Out of each again (RFC 2918 §4).
+    refresh: FamilySet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -397,6 +400,7 @@ impl Router {
             local: None,
             up_since: None,
             remove_when_down: false,
+            refresh: FamilySet::default(),
         };
         if n.cfg.settings.shutdown.is_none() {
             n.main.session.start(now);
@@ -664,7 +668,10 @@ impl Router {
                         .af(af)
                         .is_some_and(|a| a.soft_reconfiguration_inbound == Some(true))
                 });
-                if let (true, Some(p)) = (soft, n.rib_peer) {
+                // The current import policy goes in either way: with
+                // soft-reconfiguration it is applied to the stored copy at
+                // once; without, to what the peer resends on ROUTE-REFRESH.
+                if let Some(p) = n.rib_peer {
                     let policy = import_policy(
                         &self.policies,
                         &n.cfg,
@@ -672,7 +679,8 @@ impl Router {
                         self.bgp.asn,
                     );
                     let _ = self.rib.set_import_policy(p, policy);
-                } else {
+                }
+                if !soft {
                     for f in [Family::IPV4_UNICAST, Family::IPV6_UNICAST] {
                         let _ =
                             n.main
@@ -1117,10 +1125,13 @@ impl Router {
                 }
                 true
             }
-            Event::RouteRefresh(_) => {
-                if let Some(p) = n.rib_peer {
+            Event::RouteRefresh(rr) => {
+                if rr.subtype == RouteRefreshSubtype::NORMAL
+                    && let Some(p) = n.rib_peer
+                {
                     let policy = export_policy(&self.policies, &n.cfg, requires_policy, asn);
                     let _ = self.rib.set_export_policy(p, policy);
+                    n.refresh = n.refresh.with(rr.family);
                 }
                 true
             }
@@ -1202,9 +1213,16 @@ impl Router {
             if n.main.session.state() != StateKind::Established {
                 continue;
             }
-            let Ok(changes) = self.rib.drain_adj_rib_out(p) else {
+            let Ok(mut changes) = self.rib.drain_adj_rib_out(p) else {
                 continue;
             };
+            let refresh = std::mem::take(&mut n.refresh);
+            if !refresh.is_empty() {
+                // The drain sent only what changed; a refresh resends all.
+                changes
+                    .announced
+                    .extend(full_adj_rib_out(&self.rib, p, refresh));
+            }
             if changes.is_empty() {
                 continue;
             }
@@ -1228,6 +1246,32 @@ impl Router {
             self.rearm(idx);
         }
     }
+}
+
+/// A peer's whole Adj-RIB-Out in `families`, grouped by attribute set, as
+/// announcements to send again.
+fn full_adj_rib_out(rib: &Rib, peer: PeerId, families: FamilySet) -> Vec<Announcement> {
+    let mut groups: Vec<Announcement> = Vec::new();
+    let mut index: HashMap<(*const RouteAttrs, Family), usize> = HashMap::new();
+    for (nlri, attrs) in rib.adj_rib_out(peer) {
+        let f = match nlri.prefix {
+            IpNet::V4(_) => Family::IPV4_UNICAST,
+            IpNet::V6(_) => Family::IPV6_UNICAST,
+        };
+        if !families.contains(f) {
+            continue;
+        }
+        let i = *index.entry((Arc::as_ptr(&attrs), f)).or_insert_with(|| {
+            groups.push(Announcement {
+                family: f,
+                attrs: Arc::clone(&attrs),
+                nlri: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[i].nlri.push(nlri);
+    }
+    groups
 }
 
 fn family(af: Af) -> Family {

@@ -212,3 +212,35 @@ fn a_host_that_stops_is_withdrawn_by_hold_timer() {
         lab.net.log
     );
 }
+
+/// A reload that changes the import policy of a neighbor without
+/// soft-reconfiguration: the new policy must be installed, then applied to
+/// what the peer resends after our ROUTE-REFRESH (found by the interop
+/// suite: the refresh went out but the old policy stayed).
+#[test]
+fn reload_without_soft_reconfiguration_applies_the_new_import_policy() {
+    let mut lab = lab();
+    lab.net
+        .settle(Duration::from_secs(1), Duration::from_secs(120));
+    let b = lab.border;
+    assert!(next_hop(&lab.net, b, "203.0.113.10/32").is_some());
+    let stricter = BORDER.replace(
+        "ip prefix-list hostroutes seq 5 permit 0.0.0.0/0 ge 32",
+        "ip prefix-list hostroutes seq 1 deny 203.0.113.10/32\nip prefix-list hostroutes seq 5 permit 0.0.0.0/0 ge 32",
+    );
+    let (policy, rest) = Config::parse_full(&stricter).expect("policy statements");
+    let bgp = BgpConfig::parse(rest.iter().map(|l| (l.line, l.text.as_str()))).expect("router bgp");
+    lab.net
+        .with(b, |r, now| {
+            r.reconfigure(now, bgp, std::sync::Arc::new(Policies::new(policy)))
+        })
+        .expect("reconfigure");
+    lab.net
+        .settle(Duration::from_millis(100), Duration::from_secs(10));
+    assert!(
+        next_hop(&lab.net, b, "203.0.113.10/32").is_none(),
+        "{:?}",
+        lab.net.log
+    );
+    assert!(next_hop(&lab.net, b, "203.0.113.11/32").is_some());
+}
