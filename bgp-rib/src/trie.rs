@@ -47,6 +47,9 @@ pub trait Bits: Copy + Debug + Default + Eq + Ord + Hash {
     fn mask(self, len: u8) -> Self;
     /// How many leading bits `self` and `other` share.
     fn common(self, other: Self) -> u8;
+    /// The address as a `u32` when it is 32 bits wide (the DIR-24-8 index
+    /// is for IPv4 only).
+    fn as_u32(self) -> Option<u32>;
 }
 
 macro_rules! bits_impl {
@@ -68,6 +71,10 @@ macro_rules! bits_impl {
             #[inline]
             fn common(self, other: Self) -> u8 {
                 (self ^ other).leading_zeros() as u8
+            }
+            #[inline]
+            fn as_u32(self) -> Option<u32> {
+                u32::try_from(self).ok().filter(|_| $w == 32)
             }
         }
     };
@@ -130,6 +137,144 @@ pub struct PrefixTrie<P: TriePrefix, V> {
     values: Vec<Option<V>>,
     free_values: Vec<u32>,
     len: usize,
+    dir: Option<Box<Dir24>>,
+}
+
+//----------- Dir24 -----------------------------------------------------------
+
+/// Marks a [`Dir24`] entry that names a 256-entry chunk.
+const CHUNK: u32 = 0x8000_0000;
+/// A [`Dir24`] entry with no covering prefix. Entries hold node index + 1
+/// so that a fresh table is all zeroes (one `calloc`, no 64 MiB fill).
+const NO_MATCH: u32 = 0;
+
+/// The DIR-24-8 index of Gupta, Lin and McKeown ("Routing lookups in
+/// hardware at memory access speeds", 1998) over the valued nodes of an
+/// IPv4 trie: one entry per /24 naming the node of its longest match, or a
+/// chunk of 256 entries for the /24s that hold longer prefixes. A lookup is
+/// one or two independent memory reads instead of a walk down the trie.
+/// It costs 64 MiB (plus 1 KiB per chunk), so it is opt-in
+/// ([`PrefixTrie::enable_lpm_index`]). It names nodes, which never move
+/// while they hold a value, and is kept up to date by every insert and
+/// remove (a /n prefix touches 2^(24-n) entries).
+#[derive(Clone, Debug)]
+struct Dir24 {
+    t24: Vec<u32>,
+    t8: Vec<u32>,
+    free8: Vec<u32>,
+}
+
+impl Dir24 {
+    fn new() -> Self {
+        Self {
+            t24: vec![0; 1 << 24],
+            t8: Vec::new(),
+            free8: Vec::new(),
+        }
+    }
+
+    /// The node of the longest match of `a`.
+    #[inline]
+    fn lookup(&self, a: u32) -> Option<u32> {
+        let mut e = self.t24[(a >> 8) as usize];
+        if e & CHUNK != 0 {
+            e = self.t8[(((e & !CHUNK) as usize) << 8) | (a & 0xff) as usize];
+        }
+        e.checked_sub(1)
+    }
+
+    /// The chunk of /24 number `i`, made from its single entry if need be.
+    fn chunk(&mut self, i: usize) -> usize {
+        let e = self.t24[i];
+        if e & CHUNK != 0 {
+            return (e & !CHUNK) as usize;
+        }
+        let c = match self.free8.pop() {
+            Some(c) => {
+                let c = c as usize;
+                self.t8[c << 8..(c + 1) << 8].fill(e);
+                c
+            }
+            None => {
+                self.t8.extend(std::iter::repeat_n(e, 256));
+                (self.t8.len() >> 8) - 1
+            }
+        };
+        self.t24[i] = CHUNK | c as u32;
+        c
+    }
+
+    /// Node `n` (prefix `key/len`) got a value: it becomes the match
+    /// wherever the current match is shorter.
+    fn insert(&mut self, n: u32, key: u32, len: u8, node_len: impl Fn(u32) -> u8) {
+        let shorter = |e: u32| e == NO_MATCH || node_len(e - 1) < len;
+        let n = n + 1;
+        if len <= 24 {
+            let start = (key >> 8) as usize;
+            for i in start..start + (1usize << (24 - len)) {
+                let e = self.t24[i];
+                if e & CHUNK != 0 {
+                    let c = (e & !CHUNK) as usize;
+                    for x in &mut self.t8[c << 8..(c + 1) << 8] {
+                        if shorter(*x) {
+                            *x = n;
+                        }
+                    }
+                } else if shorter(e) {
+                    self.t24[i] = n;
+                }
+            }
+        } else {
+            let c = self.chunk((key >> 8) as usize);
+            let start = (c << 8) | (key & 0xff) as usize;
+            for x in &mut self.t8[start..start + (1usize << (32 - len))] {
+                if shorter(*x) {
+                    *x = n;
+                }
+            }
+        }
+    }
+
+    /// Node `n` (prefix `key/len`) lost its value: `repl` (its longest
+    /// valued ancestor, or `NONE`) takes over where it was the match.
+    fn remove(&mut self, n: u32, key: u32, len: u8, repl: u32) {
+        let n = n + 1;
+        let repl = if repl == NONE { NO_MATCH } else { repl + 1 };
+        let swap = |x: &mut u32| {
+            if *x == n {
+                *x = repl;
+            }
+        };
+        if len <= 24 {
+            let start = (key >> 8) as usize;
+            for i in start..start + (1usize << (24 - len)) {
+                let e = self.t24[i];
+                if e & CHUNK != 0 {
+                    let c = (e & !CHUNK) as usize;
+                    self.t8[c << 8..(c + 1) << 8].iter_mut().for_each(swap);
+                } else {
+                    swap(&mut self.t24[i]);
+                }
+            }
+        } else {
+            let i = (key >> 8) as usize;
+            let c = self.chunk(i);
+            let start = (c << 8) | (key & 0xff) as usize;
+            self.t8[start..start + (1usize << (32 - len))]
+                .iter_mut()
+                .for_each(swap);
+            // A chunk that became uniform folds back into its entry.
+            let all = &self.t8[c << 8..(c + 1) << 8];
+            if all.iter().all(|&x| x == all[0]) {
+                self.t24[i] = all[0];
+                self.free8.push(c as u32);
+            }
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        (self.t24.capacity() + self.t8.capacity() + self.free8.capacity()) * 4
+    }
 }
 
 impl<P: TriePrefix, V> Default for PrefixTrie<P, V> {
@@ -152,7 +297,33 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             values: Vec::new(),
             free_values: Vec::new(),
             len: 0,
+            dir: None,
         }
+    }
+
+    /// Builds and then maintains a DIR-24-8 index (Gupta, Lin, McKeown 1998) that makes
+    /// [`longest_match`](Self::longest_match) of an IPv4 address one or two
+    /// memory reads. Costs 64 MiB. Returns false (and does nothing) for
+    /// IPv6.
+    pub fn enable_lpm_index(&mut self) -> bool {
+        if P::Bits::WIDTH != 32 {
+            return false;
+        }
+        let mut d = Box::new(Dir24::new());
+        for (n, node) in self.nodes.iter().enumerate() {
+            if node.value != NONE && self.values[node.value as usize].is_some() {
+                if let Some(k) = node.key.as_u32() {
+                    d.insert(n as u32, k, node.len, |e| self.nodes[e as usize].len);
+                }
+            }
+        }
+        self.dir = Some(d);
+        true
+    }
+
+    /// Whether the DIR-24-8 index is on.
+    pub fn has_lpm_index(&self) -> bool {
+        self.dir.is_some()
     }
 
     /// Inserts `value` at `prefix`; returns the value it replaced.
@@ -177,12 +348,17 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// Removes the value at `prefix` and returns it.
     pub fn remove(&mut self, prefix: P) -> Option<V> {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
-        // Walk down remembering parent and grandparent.
+        // Walk down remembering parent, grandparent and the longest valued
+        // ancestor.
         let (mut gp, mut parent, mut cur) = (NONE, NONE, 0u32);
+        let mut valued = NONE;
         loop {
             let n = &self.nodes[cur as usize];
             if n.len == len {
                 break;
+            }
+            if n.value != NONE {
+                valued = cur;
             }
             let c = n.child[key.bit(n.len)];
             if c == NONE {
@@ -199,6 +375,9 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             return None;
         }
         self.nodes[cur as usize].value = NONE;
+        if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), key.as_u32()) {
+            d.remove(cur, k, len, valued);
+        }
         let old = self.values[slot as usize].take();
         self.free_values.push(slot);
         self.len -= 1;
@@ -214,7 +393,11 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
 
     /// Removes every value.
     pub fn clear(&mut self) {
+        let indexed = self.dir.is_some();
         *self = Self::new();
+        if indexed {
+            self.enable_lpm_index();
+        }
     }
 }
 
@@ -250,6 +433,10 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     #[inline]
     pub fn longest_match(&self, prefix: &P) -> Option<(P, &V)> {
         let (key, len) = (prefix.bits(), prefix.bit_len());
+        if let (Some(d), Some(a), 32) = (self.dir.as_deref(), key.as_u32(), len) {
+            let n = &self.nodes[d.lookup(a)? as usize];
+            return Some((P::from_bits(n.key, n.len), self.value(n.value)?));
+        }
         let nodes = &self.nodes[..];
         let mut best = NONE;
         let mut cur = 0usize;
@@ -357,6 +544,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         self.nodes.capacity() * size_of::<Node<P::Bits>>()
             + self.values.capacity() * size_of::<Option<V>>()
             + (self.free_nodes.capacity() + self.free_values.capacity()) * 4
+            + self.dir.as_ref().map_or(0, |d| d.bytes())
     }
 
     // ---- internals
@@ -414,8 +602,22 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
     }
 
-    /// The value slot of `prefix`, creating nodes as needed.
+    /// The value slot of `prefix`, creating nodes as needed, with the
+    /// index told about a node that gained a value.
     fn slot_or_insert(&mut self, prefix: P) -> u32 {
+        let (slot, node, fresh) = self.slot_or_insert_inner(prefix);
+        if fresh {
+            let n = &self.nodes[node as usize];
+            if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), n.key.as_u32()) {
+                let nodes = &self.nodes;
+                d.insert(node, k, n.len, |e| nodes[e as usize].len);
+            }
+        }
+        slot
+    }
+
+    /// (value slot, its node, whether the node just gained it).
+    fn slot_or_insert_inner(&mut self, prefix: P) -> (u32, u32, bool) {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
         let mut cur = 0u32;
         loop {
@@ -424,8 +626,9 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 if n.value == NONE {
                     let s = self.new_slot();
                     self.nodes[cur as usize].value = s;
+                    return (s, cur, true);
                 }
-                return self.nodes[cur as usize].value;
+                return (n.value, cur, false);
             }
             let b = key.bit(n.len);
             let c = n.child[b];
@@ -433,7 +636,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 let s = self.new_slot();
                 let leaf = self.new_node(key, len, s);
                 self.nodes[cur as usize].child[b] = leaf;
-                return s;
+                return (s, leaf, true);
             }
             let cn = &self.nodes[c as usize];
             let common = key.common(cn.key).min(len).min(cn.len);
@@ -448,6 +651,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 let mid = self.new_node(key, len, s);
                 self.nodes[mid as usize].child[ckey.bit(len)] = c;
                 self.nodes[cur as usize].child[b] = mid;
+                return (s, mid, true);
             } else {
                 // A branch node where the two part.
                 let branch = self.new_node(key.mask(common), common, NONE);
@@ -455,8 +659,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 self.nodes[branch as usize].child[key.bit(common)] = leaf;
                 self.nodes[branch as usize].child[ckey.bit(common)] = c;
                 self.nodes[cur as usize].child[b] = branch;
+                return (s, leaf, true);
             }
-            return s;
         }
     }
 
@@ -599,13 +803,34 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(64))]
         /// Every operation agrees with a `BTreeMap` and a linear scan.
         #[test]
-        fn agrees_with_btreemap(ops in proptest::collection::vec(op(), 1..200), probes in proptest::collection::vec((any::<u32>(), 0u8..=32), 20)) {
+        fn agrees_with_btreemap(ops in proptest::collection::vec(op(), 1..200), probes in proptest::collection::vec((any::<u32>(), 0u8..=32), 20), index_case in 0u8..10) {
             let mut t = PrefixTrie::<Ipv4Net, u16>::new();
+            // The same with the DIR-24-8 index, on from the start; and a
+            // third that turns it on half way. The index is 64 MiB, so only
+            // one case in ten (slow in debug builds) has it.
+            let indexed = index_case == 0;
+            let mut ti = PrefixTrie::<Ipv4Net, u16>::new();
+            if indexed {
+                prop_assert!(ti.enable_lpm_index());
+            }
+            let mut tl = PrefixTrie::<Ipv4Net, u16>::new();
             let mut m = BTreeMap::<Ipv4Net, u16>::new();
-            for o in ops {
+            let half = ops.len() / 2;
+            for (k, o) in ops.into_iter().enumerate() {
+                if k == half && indexed {
+                    tl.enable_lpm_index();
+                }
                 match o {
-                    Op::Insert(a, l, v) => prop_assert_eq!(t.insert(net(a, l), v), m.insert(net(a, l), v)),
-                    Op::Remove(a, l) => prop_assert_eq!(t.remove(net(a, l)), m.remove(&net(a, l))),
+                    Op::Insert(a, l, v) => {
+                        ti.insert(net(a, l), v);
+                        tl.insert(net(a, l), v);
+                        prop_assert_eq!(t.insert(net(a, l), v), m.insert(net(a, l), v));
+                    }
+                    Op::Remove(a, l) => {
+                        ti.remove(net(a, l));
+                        tl.remove(net(a, l));
+                        prop_assert_eq!(t.remove(net(a, l)), m.remove(&net(a, l)));
+                    }
                 }
                 prop_assert_eq!(t.len(), m.len());
             }
@@ -618,6 +843,13 @@ mod tests {
                 prop_assert_eq!(t.get(&q), m.get(&q));
                 let covering: Vec<_> = m.iter().filter(|(p, _)| p.contains(&q)).map(|(p, v)| (*p, *v)).collect();
                 prop_assert_eq!(t.longest_match(&q).map(|(p, v)| (p, *v)), covering.last().copied());
+                // Host lookups through the index, inside and next to the prefix.
+                for h in [u32::from(q.addr()), u32::from(q.broadcast()), u32::from(q.broadcast()).wrapping_add(1)] {
+                    let hq = net(h, 32);
+                    let want = m.iter().filter(|(p, _)| p.contains(&hq)).map(|(p, v)| (*p, *v)).next_back();
+                    prop_assert_eq!(ti.longest_match(&hq).map(|(p, v)| (p, *v)), want);
+                    prop_assert_eq!(tl.longest_match(&hq).map(|(p, v)| (p, *v)), want);
+                }
                 prop_assert_eq!(t.less_specifics(&q).into_iter().map(|(p, v)| (p, *v)).collect::<Vec<_>>(), covering);
                 let covered: Vec<_> = m.iter().filter(|(p, _)| q.contains(*p)).map(|(p, v)| (*p, *v)).collect();
                 prop_assert_eq!(t.more_specifics(&q).map(|(p, v)| (p, *v)).collect::<Vec<_>>(), covered);

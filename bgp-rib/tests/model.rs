@@ -395,6 +395,7 @@ impl Harness {
     fn new() -> Self {
         let mut cfg = RibConfig::new(LOCAL_AS, ROUTER_ID);
         cfg.decision = Model::cfg();
+        cfg.ipv4_lpm_index = true;
         let mut rib = Rib::new(cfg);
         let unreachable = Arc::new(AtomicBool::new(false));
         let u = unreachable.clone();
@@ -545,6 +546,20 @@ impl Harness {
             .map(|(p, (peer, a))| (*p, (peer.index() - 1, a.clone())))
             .collect();
         assert_eq!(fib, want, "Loc-RIB change stream");
+        // Address lookups (through the DIR-24-8 index for IPv4).
+        for i in 0..8u8 {
+            let p = prefix(i);
+            let addr = match p {
+                IpNet::V4(v) => IpAddr::V4(Ipv4Addr::from(u32::from(v.addr()) + 1)),
+                IpNet::V6(v) => IpAddr::V6(Ipv6Addr::from(u128::from(v.addr()) + 1)),
+            };
+            let got = self
+                .rib
+                .lookup(addr)
+                .map(|(n, peer, a)| (n, peer.index() - 1, (**a).clone()));
+            let exp = want.get(&p).map(|(peer, a)| (p, *peer, a.clone()));
+            assert_eq!(got, exp, "lookup {addr}");
+        }
         for t in 0..4 {
             if !self.model.up[t] {
                 assert!(self.rib.adj_rib_out(self.ids[t]).is_empty());
