@@ -10,6 +10,10 @@
 //!           [--check CMD] [--interval S] [--rise N] [--fall N] [--hold S]
 //! ```
 //!
+//! SIGUSR1 drains the host (withdraw, keep the sessions, stay withdrawn
+//! whatever the check says); SIGUSR2 ends the drain (announce again at once
+//! if the check is passing).
+//!
 //! The BGP side is the same [`Router`] as `speaker`'s, configured with the
 //! FRR text this program writes from its arguments (printed with
 //! `--print-config`).
@@ -28,7 +32,8 @@ use tokio::signal::unix::{SignalKind, signal};
 const USAGE: &str =
     "usage: announcer --asn N --router-id A --neighbor ADDR[:PORT]... --address PREFIX...
                  [--peer-as N] [--local-address A] [--next-hop A]
-                 [--check CMD] [--interval S] [--rise N] [--fall N] [--hold S] [--print-config]";
+                 [--check CMD] [--interval S] [--rise N] [--fall N] [--hold S] [--print-config]
+SIGUSR1 drains (withdraw, stay withdrawn), SIGUSR2 ends the drain.";
 
 struct Args {
     asn: u32,
@@ -213,9 +218,11 @@ async fn run(a: Args, text: String) -> ExitCode {
         }
     };
     let mut driver = Driver::new(router);
-    let (Ok(mut term), Ok(mut int)) = (
+    let (Ok(mut term), Ok(mut int), Ok(mut usr1), Ok(mut usr2)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
+        signal(SignalKind::user_defined1()),
+        signal(SignalKind::user_defined2()),
     ) else {
         eprintln!("announcer: cannot install signal handlers");
         return ExitCode::from(2);
@@ -230,7 +237,7 @@ async fn run(a: Args, text: String) -> ExitCode {
         }),
         ..RouteAttrs::default()
     };
-    let (mut ok_run, mut fail_run, mut announced) = (0u32, 0u32, false);
+    let (mut ok_run, mut fail_run, mut announced, mut drained) = (0u32, 0u32, false, false);
     let mut tick = tokio::time::interval(a.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -240,7 +247,7 @@ async fn run(a: Args, text: String) -> ExitCode {
                 let up = healthy(a.check.as_deref(), a.interval).await;
                 if up { ok_run += 1; fail_run = 0 } else { fail_run += 1; ok_run = 0 }
                 let now = clock();
-                if !announced && ok_run >= a.rise {
+                if !announced && !drained && ok_run >= a.rise {
                     for p in &a.addresses {
                         driver.router.announce(now, *p, attrs());
                     }
@@ -254,6 +261,30 @@ async fn run(a: Args, text: String) -> ExitCode {
                     eprintln!("announcer: check failing: withdrew {:?}", a.addresses);
                 }
                 driver.drain();
+            }
+            _ = usr1.recv() => {
+                drained = true;
+                if announced {
+                    let now = clock();
+                    for p in &a.addresses {
+                        driver.router.withdraw(now, *p);
+                    }
+                    announced = false;
+                    driver.drain();
+                }
+                eprintln!("announcer: drained: {:?} withdrawn", a.addresses);
+            }
+            _ = usr2.recv() => {
+                drained = false;
+                if !announced && ok_run >= a.rise {
+                    let now = clock();
+                    for p in &a.addresses {
+                        driver.router.announce(now, *p, attrs());
+                    }
+                    announced = true;
+                    driver.drain();
+                }
+                eprintln!("announcer: drain ended (announced: {announced})");
             }
             _ = term.recv() => break,
             _ = int.recv() => break,
