@@ -171,6 +171,18 @@ fn lpm(c: &mut Criterion, t: &Tables) {
             s
         })
     });
+    trie.enable_lpm_index();
+    g.bench_function("bgp-rib-trie+dir24", |b| {
+        b.iter(|| {
+            let mut s = 0u64;
+            for a in &addrs {
+                if let Some((p, v)) = trie.longest_match(&Ipv4Net::from(*a)) {
+                    s += u64::from(*v) + u64::from(p.prefix_len());
+                }
+            }
+            s
+        })
+    });
     drop(trie);
 
     let (mut rib, p) = new_rib();
@@ -178,17 +190,26 @@ fn lpm(c: &mut Criterion, t: &Tables) {
         rib.announce(p, attrs, &nlri).unwrap();
     }
     rib.drain_loc_rib();
-    g.bench_function("bgp-rib", |b| {
-        b.iter(|| {
-            let mut s = 0u64;
-            for a in &addrs {
-                if let Some((p, _, attrs)) = rib.lookup(IpAddr::V4(*a)) {
-                    s += u64::from(p.prefix_len()) + u64::from(attrs.med.unwrap_or(0));
-                }
+    let rib_lookup = |rib: &Rib| {
+        let mut s = 0u64;
+        for a in &addrs {
+            if let Some((p, _, attrs)) = rib.lookup(IpAddr::V4(*a)) {
+                s += u64::from(p.prefix_len()) + u64::from(attrs.med.unwrap_or(0));
             }
-            s
-        })
-    });
+        }
+        s
+    };
+    g.bench_function("bgp-rib", |b| b.iter(|| rib_lookup(&rib)));
+    drop(rib);
+    let mut cfg = RibConfig::new(65000, [10, 0, 0, 254].into());
+    cfg.ipv4_lpm_index = true;
+    let mut rib = Rib::new(cfg);
+    let p = rib.add_peer(PeerConfig::new(peer_info(0, 64600))).unwrap();
+    for (attrs, nlri) in batches(t, 0) {
+        rib.announce(p, attrs, &nlri).unwrap();
+    }
+    rib.drain_loc_rib();
+    g.bench_function("bgp-rib+dir24", |b| b.iter(|| rib_lookup(&rib)));
     drop(rib);
 
     let mut pt = prefix_trie::PrefixMap::<Ipv4Net, u32>::new();
@@ -224,11 +245,15 @@ fn lpm(c: &mut Criterion, t: &Tables) {
         mui: None,
         include_history: IncludeHistory::None,
     };
+    // rotonda-store is much slower: a tenth of the addresses, same unit.
+    let few = &addrs[..addrs.len() / 10];
+    g.throughput(Throughput::Elements(few.len() as u64));
+    g.sample_size(10);
     g.bench_function("rotonda-store", |b| {
         b.iter(|| {
             let guard = rotonda_store::epoch::pin();
             let mut s = 0u64;
-            for a in &addrs {
+            for a in few {
                 let q = inetnum::addr::Prefix::new((*a).into(), 32).unwrap();
                 let r = store.match_prefix(&q, &opts, &guard).unwrap();
                 if let Some(p) = r.prefix {
