@@ -573,12 +573,28 @@ impl Rib {
 impl Rib {
     /// Applies a parsed UPDATE from `peer`: withdrawals, announcements of
     /// IPv4 and IPv6 unicast (NLRI field and MP_REACH/MP_UNREACH), its
-    /// RFC 7606 action (treat-as-withdraw, AFI/SAFI disable), and
-    /// End-of-RIB.
+    /// [RFC 7606] action (treat-as-withdraw: its prefixes are withdrawn;
+    /// AFI/SAFI disable: every route of the family from the peer is
+    /// withdrawn), and End-of-RIB.
+    ///
+    /// [RFC 7606]: https://www.rfc-editor.org/rfc/rfc7606#section-2
     pub fn update(&mut self, peer: PeerId, u: &Update<'_>) -> Result<(), RibError> {
         self.st.peer_ref(peer)?;
         if let Some(f) = u.end_of_rib() {
             return self.end_of_rib(peer, f);
+        }
+        // RFC 7606 §3 (j): AFI/SAFI disable withdraws every route of the
+        // family from this peer; the caller stops using the family.
+        if u.action() == Action::AfiSafiDisable {
+            if let Some(i) = u
+                .error()
+                .and_then(|e| e.kind.family())
+                .and_then(family_slot)
+            {
+                let mut fams = [false; 2];
+                fams[i] = true;
+                self.sweep(peer.0, fams, Sweep::All);
+            }
         }
         let withdraw_all = matches!(
             u.action(),

@@ -864,3 +864,57 @@ fn update_messages_in_and_out() {
     }
     assert_eq!(seen, 200);
 }
+
+#[test]
+fn rfc7606_actions_from_update() {
+    let mut rib = rib();
+    let a = add(&mut rib, PeerConfig::new(info(11, 65001)));
+    let ctx = SessionContext::default();
+    let mut v6 = route(&[65001], 11);
+    v6.next_hop = Some(NextHop::V6 {
+        global: "2001:db8::11".parse().unwrap(),
+        link_local: None,
+    });
+    rib.announce(a, v6, &[Nlri::new(net("2001:db8:9::/48"))])
+        .unwrap();
+    announce(
+        &mut rib,
+        a,
+        route(&[65001], 11),
+        &["198.51.100.0/24", "203.0.113.0/24"],
+    );
+    let msg = |attrs: &[u8], nlri: &[u8]| {
+        let len = 19 + 2 + 2 + attrs.len() + nlri.len();
+        let mut m = vec![0xff; 16];
+        m.extend_from_slice(&(len as u16).to_be_bytes());
+        m.push(2);
+        m.extend_from_slice(&[0, 0]);
+        m.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+        m.extend_from_slice(attrs);
+        m.extend_from_slice(nlri);
+        m
+    };
+    // ORIGIN 5 is malformed: treat-as-withdraw for 198.51.100.0/24 only.
+    let bad_origin = msg(
+        &[0x40, 1, 1, 5, 0x40, 2, 0, 0x40, 3, 4, 192, 0, 2, 11],
+        &[24, 198, 51, 100],
+    );
+    // An MP_REACH IPv6 next hop of 5 octets: AFI/SAFI disable for IPv6.
+    let bad_mp = msg(
+        &[
+            0x40, 1, 1, 0, 0x40, 2, 0, 0x80, 14, 17, 0, 2, 1, 5, 1, 2, 3, 4, 5, 0, 48, 0x20, 0x01,
+            0x0d, 0xb8, 0, 1,
+        ],
+        &[],
+    );
+    for wire in [bad_origin, bad_mp] {
+        for (_, m) in Messages::new(&wire, ctx) {
+            let Ok(Message::Update(u)) = m else {
+                panic!("{m:?}")
+            };
+            rib.update(a, &u).unwrap();
+        }
+    }
+    let left: Vec<IpNet> = rib.loc_rib().map(|(p, _)| p).collect();
+    assert_eq!(left, [net("203.0.113.0/24")]);
+}
