@@ -1569,6 +1569,11 @@ impl State {
     }
 
     fn step_of(&self, e: &Entry) -> Option<DecisionStep> {
+        match e.paths.iter().filter(|p| p.flags & P_ELIGIBLE != 0).count() {
+            0 => return None,
+            1 => return Some(DecisionStep::OnlyPath),
+            _ => {}
+        }
         let costs: Vec<(usize, u32)> = e
             .paths
             .iter()
