@@ -681,7 +681,14 @@ impl Router {
                     let _ = self.rib.set_import_policy(p, policy);
                 }
                 if !soft {
-                    for f in [Family::IPV4_UNICAST, Family::IPV6_UNICAST] {
+                    // Only for families the session negotiated (RFC 2918 §3).
+                    let negotiated = n
+                        .main
+                        .session
+                        .negotiated()
+                        .map(|x| x.families)
+                        .unwrap_or_default();
+                    for f in negotiated.iter() {
                         let _ =
                             n.main
                                 .session
