@@ -1347,13 +1347,16 @@ fn peer_notification_or_fsm_error_mid_chunk() {
 #[test]
 fn any_split_of_a_chunk_gives_the_same_events() {
     let bad = raw_update(&[], &[], &[33, 1, 2, 3, 4, 5]);
+    // More than one run of framed messages (16 KiB) before the bad one.
     let mut chunk = Vec::new();
-    for i in 0..20u8 {
-        chunk.extend_from_slice(&good_update([10, i, 0]));
+    for i in 0..1000u16 {
+        let [hi, lo] = i.to_be_bytes();
+        chunk.extend_from_slice(&good_update([10, hi, lo]));
         if i % 7 == 3 {
             chunk.extend_from_slice(&message(4, &[]));
         }
     }
+    assert!(chunk.len() > 40 * 1024);
     chunk.extend_from_slice(&bad);
     chunk.extend_from_slice(&good_update([10, 99, 0]));
     let describe = |events: &[Event]| -> Vec<String> {
@@ -1368,8 +1371,9 @@ fn any_split_of_a_chunk_gives_the_same_events() {
     let (mut s, now) = established_a(45);
     let (whole, _) = feed_one_chunk(&mut s, now, &chunk);
     let whole = describe(&whole);
-    assert_eq!(whole.iter().filter(|e| e.starts_with("[(")).count(), 20);
-    for step in [1, 7, 19, 23, 64, 1000] {
+    assert_eq!(whole.iter().filter(|e| e.starts_with("[(")).count(), 1000);
+    assert!(whole.iter().any(|e| e.starts_with("Disconnect")));
+    for step in [1, 7, 19, 23, 64, 1000, 16 * 1024 + 3] {
         let (mut s, now) = established_a(45);
         let mut input = BytesMut::new();
         let mut events = Vec::new();
