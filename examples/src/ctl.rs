@@ -6,6 +6,7 @@
 //! ```text
 //! show summary [--json]
 //! show rib [ipv4|ipv6] [--json]
+//! show rib summary [--json]
 //! show neighbor ADDR received-routes|advertised-routes [--json]
 //! announce route PREFIX next-hop ADDR [as-path ASN...] [community C...]
 //!          [large-community G:L1:L2...] [local-pref N] [med N] [origin igp|egp|incomplete]
@@ -55,6 +56,7 @@ pub fn execute(router: &mut Router, now: Instant, line: &str) -> Result<Request,
     let answer = match words.as_slice() {
         ["show", "summary"] => Ok(summary(router, now, json)),
         ["show", "rib"] => Ok(rib(router, None, json)),
+        ["show", "rib", "summary"] => Ok(rib_summary(router, json)),
         ["show", "rib", "ipv4"] => Ok(rib(router, Some(false), json)),
         ["show", "rib", "ipv6"] => Ok(rib(router, Some(true), json)),
         [
@@ -188,6 +190,22 @@ fn negotiated_json(n: &bgp_fsm::Negotiated) -> String {
     o.bool("route_refresh", n.route_refresh);
     o.bool("graceful_restart", n.graceful_restart.is_some());
     o.finish()
+}
+
+/// `show rib summary`: the Loc-RIB's size, without walking it (cheap
+/// enough to poll while a full table arrives; `show summary` walks every
+/// neighbor's Adj-RIB-In).
+fn rib_summary(router: &Router, json: bool) -> String {
+    let (v4, v6) = router.rib().prefix_count();
+    let sets = router.rib().attribute_sets();
+    if json {
+        let mut o = Obj::new();
+        o.num("ipv4_prefixes", v4 as u64);
+        o.num("ipv6_prefixes", v6 as u64);
+        o.num("attribute_sets", sets as u64);
+        return o.finish() + "\n";
+    }
+    format!("IPv4 prefixes {v4}, IPv6 prefixes {v6}, attribute sets {sets}\n")
 }
 
 fn origin_str(o: Origin) -> &'static str {
@@ -540,5 +558,33 @@ mod tests {
         ] {
             assert!(parse_route(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn rib_summary_counts_the_loc_rib() {
+        let now = crate::driver::clock();
+        let mut r =
+            Router::from_text("router bgp 65001\n bgp router-id 10.0.0.5\nexit\n", now, 1).unwrap();
+        let count = |r: &mut Router| match execute(r, now, "show rib summary --json") {
+            Ok(Request::Answer(s)) => s,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            count(&mut r).contains("\"ipv4_prefixes\":0"),
+            "{}",
+            count(&mut r)
+        );
+        for (p, nh) in [
+            ("198.18.0.0/24", "198.18.0.1"),
+            ("198.18.1.0/24", "198.18.0.1"),
+            ("2001:db8::/32", "2001:db8::1"),
+        ] {
+            execute(&mut r, now, &format!("announce route {p} next-hop {nh}")).unwrap();
+        }
+        let s = count(&mut r);
+        assert!(
+            s.contains("\"ipv4_prefixes\":2") && s.contains("\"ipv6_prefixes\":1"),
+            "{s}"
+        );
     }
 }

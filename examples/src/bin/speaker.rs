@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 const USAGE: &str =
     "usage: speaker --config FILE [--listen ADDR:PORT]... [--control PATH] [--fib-log] [--quiet]
        speaker ctl --control PATH COMMAND...
-commands: show summary [--json] | show rib [ipv4|ipv6] [--json]
+commands: show summary [--json] | show rib [ipv4|ipv6|summary] [--json]
           show neighbor ADDR received-routes|advertised-routes [--json]
           announce route PREFIX next-hop ADDR [as-path ASN...] [community C...]
                    [large-community G:L1:L2...] [local-pref N] [med N] [origin O]
