@@ -50,8 +50,10 @@ fn report(what: &str, bytes: usize, paths: usize) {
 
 /// Loads ten peers into a RIB; `shared` gives every path one attribute set
 /// (so the figure is the structure without attribute storage).
-fn load(v4: &[IpNet], shared: bool) -> (Rib, Vec<bgp_rib::PeerId>) {
-    let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
+fn load(v4: &[IpNet], shared: bool, index: bool) -> (Rib, Vec<bgp_rib::PeerId>) {
+    let mut cfg = RibConfig::new(65000, [10, 0, 0, 254].into());
+    cfg.ipv4_lpm_index = index;
+    let mut rib = Rib::new(cfg);
     let ids: Vec<_> = (0..PEERS)
         .map(|i| rib.add_peer(PeerConfig::new(info(i))).unwrap())
         .collect();
@@ -83,7 +85,7 @@ fn main() {
 
     // bgp-rib: Adj-RIBs-In (post-policy) + Loc-RIB + attribute sets.
     let base = now();
-    let (mut rib, ids) = load(&t.v4, false);
+    let (mut rib, ids) = load(&t.v4, false, false);
     let in_only = now() - base;
     report("bgp-rib: Adj-RIBs-In + Loc-RIB + attributes", in_only, paths);
     println!(
@@ -111,9 +113,18 @@ fn main() {
     drop(rib);
 
     let base = now();
-    let (rib, _) = load(&t.v4, true);
+    let (rib, _) = load(&t.v4, true, false);
     report(
         "bgp-rib: Adj-RIBs-In + Loc-RIB, one shared attribute set",
+        now() - base,
+        paths,
+    );
+    drop(rib);
+
+    let base = now();
+    let (rib, _) = load(&t.v4, false, true);
+    report(
+        "bgp-rib: Adj-RIBs-In + Loc-RIB + attributes + DIR-24-8",
         now() - base,
         paths,
     );
