@@ -303,7 +303,9 @@ fn churn(c: &mut Criterion, t: &Tables) {
             let attrs = rib_data::attrs(0, 2_000_000 + k as u32, false);
             for op in chunk {
                 match op {
-                    ChurnOp::Announce(n) => rib.announce(p, attrs.clone(), &[Nlri::new(*n)]).unwrap(),
+                    ChurnOp::Announce(n) => {
+                        rib.announce(p, attrs.clone(), &[Nlri::new(*n)]).unwrap()
+                    }
                     ChurnOp::Withdraw(n) => rib.withdraw(p, &[Nlri::new(*n)]).unwrap(),
                 }
             }
@@ -389,7 +391,11 @@ fn churn(c: &mut Criterion, t: &Tables) {
                             // A withdrawal of a prefix never announced is
                             // an error to rotonda-store; the count is the
                             // same work either way.
-                            let _ = store.mark_mui_as_withdrawn_for_prefix(&rotonda_prefix(n), 1, k as u64);
+                            let _ = store.mark_mui_as_withdrawn_for_prefix(
+                                &rotonda_prefix(n),
+                                1,
+                                k as u64,
+                            );
                         }
                     }
                 }

@@ -87,11 +87,12 @@ fn main() {
     let base = now();
     let (mut rib, ids) = load(&t.v4, false, false);
     let in_only = now() - base;
-    report("bgp-rib: Adj-RIBs-In + Loc-RIB + attributes", in_only, paths);
-    println!(
-        "  ({} attribute sets interned)",
-        rib.attribute_sets()
+    report(
+        "bgp-rib: Adj-RIBs-In + Loc-RIB + attributes",
+        in_only,
+        paths,
     );
+    println!("  ({} attribute sets interned)", rib.attribute_sets());
     // The same with every peer's session up and its Adj-RIB-Out filled
     // (each peer is sent the best path with our AS prepended).
     for id in &ids {

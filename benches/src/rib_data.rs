@@ -105,7 +105,10 @@ pub fn load_or_skip(what: &str) -> Option<Tables> {
             None
         }
         Err(e) => {
-            eprintln!("{what}: cannot read {}: {e}; skipping", data_dir().display());
+            eprintln!(
+                "{what}: cannot read {}: {e}; skipping",
+                data_dir().display()
+            );
             None
         }
     }
