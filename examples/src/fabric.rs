@@ -524,7 +524,7 @@ impl Fabric {
         Ok(())
     }
 
-    /// Runs until `cond` holds (checked after each millisecond with activity) or `limit`
+    /// Runs until `cond` holds (checked whenever routing inputs changed) or `limit`
     /// passes; returns how long it took.
     pub fn run_until(
         &mut self,
@@ -533,25 +533,22 @@ impl Fabric {
     ) -> Option<Duration> {
         let start = self.net.now();
         let deadline = start + limit;
-        let step = Duration::from_millis(1);
         let mut seen = u64::MAX;
         loop {
             // Routing state only changes when a router's RIB inputs do
-            // (keepalives do not count), or a node fails or boots.
-            let changes: u64 = self.net.nodes.iter().map(Router::changes).sum::<u64>()
-                + self.restarts * 1_000_003
-                + self.net.failures() * 1_000_033;
+            // (keepalives do not count), or a node fails or boots: check
+            // then, after every delivery, so times are exact.
+            let changes = self.net.routing_changes();
             if changes != seen {
                 seen = changes;
                 if cond(self) {
                     return Some(self.net.now() - start);
                 }
             }
-            if self.net.now() >= deadline {
+            if !self.net.step(deadline) {
+                self.net.run_until(deadline);
                 return None;
             }
-            let next = (self.net.now() + step).min(deadline);
-            self.net.run_until(next);
         }
     }
 
@@ -650,7 +647,12 @@ impl Fabric {
             ));
             return false;
         }
-        self.verify(report)
+        // The awaited state holds; now let the network converge (the other
+        // route server's copy, the hosts' defaults) and check everything.
+        if self.run_until(limit, |f| f.check().is_ok()).is_none() {
+            return self.verify(report);
+        }
+        true
     }
 
     /// Checks the invariants; records a violation with the trace.

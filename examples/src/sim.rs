@@ -77,6 +77,9 @@ pub struct Net {
     rng: u64,
     seq: u64,
     processed: u64,
+    /// See [`Net::routing_changes`].
+    routing: u64,
+    seen_changes: Vec<u64>,
     /// (node, conn) → (peer node, peer conn).
     pairs: HashMap<(NodeId, ConnId), (NodeId, ConnId)>,
     /// Connections a node asked for and is waiting on: conn → target.
@@ -118,6 +121,8 @@ impl Net {
             rng: 0x2545_f491_4f6c_dd1d,
             seq: 0,
             processed: 0,
+            routing: 0,
+            seen_changes: Vec::new(),
             pairs: HashMap::new(),
             pending: HashMap::new(),
             last: HashMap::new(),
@@ -143,6 +148,7 @@ impl Net {
         self.fib_changes.push(0);
         self.inc.push(0);
         self.deadline.push(None);
+        self.seen_changes.push(0);
         let id = self.nodes.len() - 1;
         self.drain(id);
         id
@@ -243,6 +249,7 @@ impl Net {
     /// notice by their hold timers), and nothing in flight reaches it.
     pub fn fail(&mut self, node: NodeId) {
         self.up[node] = false;
+        self.routing += 1;
         self.inc[node] += 1;
         self.pairs.retain(|(a, _), (b, _)| *a != node && *b != node);
         for v in self.stalled.values_mut() {
@@ -257,6 +264,8 @@ impl Net {
     pub fn restart(&mut self, node: NodeId, router: Router) {
         self.nodes[node] = router;
         self.up[node] = true;
+        self.seen_changes[node] = 0;
+        self.routing += 1;
         self.drain(node);
     }
 
@@ -341,6 +350,11 @@ impl Net {
     fn drain(&mut self, node: NodeId) {
         self.drain_outputs(node);
         self.rearm(node);
+        let c = self.nodes[node].changes();
+        if c != self.seen_changes[node] {
+            self.routing += c.wrapping_sub(self.seen_changes[node]).max(1);
+            self.seen_changes[node] = c;
+        }
     }
 
     fn drain_outputs(&mut self, node: NodeId) {
@@ -406,6 +420,13 @@ impl Net {
     /// Runs until `until` (virtual), processing deliveries and timers in
     /// time order.
     pub fn run_until(&mut self, until: Instant) {
+        while self.step(until) {}
+        self.now = self.now.max(until);
+    }
+
+    /// Processes the earliest delivery or timer if it is due at or before
+    /// `until`; `false` when there is none.
+    pub fn step(&mut self, until: Instant) -> bool {
         loop {
             let next_ev = self.queue.peek().map(|Reverse((t, ..))| *t);
             let next_timer = self.next_timer();
@@ -417,7 +438,7 @@ impl Net {
             if timer_first {
                 let (t, node) = next_timer.expect("checked");
                 if t > until {
-                    break;
+                    return false;
                 }
                 self.now = self.now.max(t);
                 self.timers.pop();
@@ -426,22 +447,28 @@ impl Net {
                 let now = self.now;
                 self.nodes[node].handle_timeout(now);
                 self.drain(node);
-            } else {
-                let Some(e) = next_ev.filter(|e| *e <= until) else {
-                    break;
-                };
-                self.now = self.now.max(e);
-                let Reverse((_, _, key)) = self.queue.pop().expect("peeked");
-                self.processed += 1;
-                let (inc, ev) = self.events.remove(&key).expect("queued");
-                let n = Self::target(&ev);
-                if self.inc[n] != inc || !self.up[n] {
-                    continue;
-                }
-                self.deliver(ev);
+                return true;
             }
+            let Some(e) = next_ev.filter(|e| *e <= until) else {
+                return false;
+            };
+            self.now = self.now.max(e);
+            let Reverse((_, _, key)) = self.queue.pop().expect("peeked");
+            self.processed += 1;
+            let (inc, ev) = self.events.remove(&key).expect("queued");
+            let n = Self::target(&ev);
+            if self.inc[n] != inc || !self.up[n] {
+                continue;
+            }
+            self.deliver(ev);
+            return true;
         }
-        self.now = self.now.max(until);
+    }
+
+    /// Grows whenever some router's routing inputs changed
+    /// ([`Router::changes`]), or a node failed or booted.
+    pub const fn routing_changes(&self) -> u64 {
+        self.routing
     }
 
     /// Runs for `d` of virtual time.
