@@ -15,8 +15,10 @@
 //!
 //! # Model
 //! * [`trie::PrefixTrie`]: a path-compressed radix trie per family; every
-//!   prefix holds all peers' paths (16 octets each) and every peer's
-//!   Adj-RIB-Out records (16 octets each).
+//!   prefix holds all peers' paths (12 octets each) and every peer's
+//!   Adj-RIB-Out records (16 octets each). An optional DIR-24-8 index
+//!   ([`RibConfig::ipv4_lpm_index`]) makes IPv4 address lookups one or two
+//!   memory reads.
 //! * Attribute sets ([`bgp_wire::RouteAttrs`]) are interned: stored once,
 //!   reference-counted, freed with their last user.
 //! * [`decision`]: the decision process as an explicit procedure returning
@@ -32,7 +34,28 @@
 //! | announce / withdraw one prefix | O(prefix length + paths of the prefix) |
 //! | drain Adj-RIB-Out | O(prefixes changed since the last drain × paths), O(table) after `peer_up` or a policy change |
 //! | peer down, stale marking and sweeping | O(table) |
-//! | longest-prefix match | O(prefix length) |
+//! | longest-prefix match | O(prefix length); O(1) for IPv4 with the DIR-24-8 index |
+//!
+//! # Wiring
+//! * A peer is a [`PeerConfig`] (its [`policy::PeerInfo`], import and export
+//!   [`policy::Policy`] — any closure, [`policy::PermitAll`], or bgp-policy's
+//!   route-maps — and its options) given to [`Rib::add_peer`].
+//! * Route reflection: mark clients with
+//!   [`PeerConfig::route_reflector_client`]; the cluster ID is
+//!   [`RibConfig::cluster_id`].
+//! * Route server (IXP or the iBGP design where hosts announce /32s to route
+//!   servers that pass them to border routers and pass the borders' default
+//!   back): mark every client with [`PeerConfig::route_server_client`] and
+//!   say who gets what with their export policies; each client gets the
+//!   best path among those its export policy permits.
+//! * IGP costs and next-hop reachability come from a [`NextHopResolver`]
+//!   ([`Rib::set_resolver`]; [`Rib::next_hops_changed`] after the IGP
+//!   moved).
+//!
+//! # Limits
+//! IPv4 and IPv6 unicast only; at most 65535 peers; weights are 16 bits
+//! (FRR's range). Adj-RIB-Out work is per peer: there are no update groups
+//! (peers with the same outbound configuration are evaluated one by one).
 //!
 //! # Example
 //! Two eBGP peers; a route from one is chosen, programmed and passed on.

@@ -857,6 +857,45 @@ mod tests {
         }
     }
 
+    /// The DIR-24-8 index answers as the walk does, deterministically
+    /// (the proptest above covers it only in some cases): random prefixes
+    /// of every length, half of them removed again, then 50,000 lookups.
+    #[test]
+    fn lpm_index_agrees_with_the_walk() {
+        let mut s: u64 = 7;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 32) as u32
+        };
+        let mut plain = PrefixTrie::<Ipv4Net, u32>::new();
+        let mut indexed = PrefixTrie::<Ipv4Net, u32>::new();
+        indexed.enable_lpm_index();
+        let mut all = Vec::new();
+        for i in 0..3000 {
+            // Clustered addresses so that prefixes nest.
+            let a = (next() & 0x0f0f_ffff) | 0x0a00_0000;
+            let l = [0, 4, 8, 12, 16, 20, 22, 23, 24, 25, 26, 28, 30, 31, 32][next() as usize % 15];
+            let p = net(a, l);
+            plain.insert(p, i);
+            indexed.insert(p, i);
+            all.push(p);
+        }
+        for p in all.iter().step_by(2) {
+            assert_eq!(plain.remove(*p), indexed.remove(*p));
+        }
+        let mut late = plain.clone();
+        late.enable_lpm_index();
+        for _ in 0..50_000 {
+            let a = (next() & 0x0f0f_ffff) | 0x0a00_0000;
+            let q = net(a, 32);
+            let want = plain.longest_match(&q).map(|(p, v)| (p, *v));
+            assert_eq!(indexed.longest_match(&q).map(|(p, v)| (p, *v)), want, "{q}");
+            assert_eq!(late.longest_match(&q).map(|(p, v)| (p, *v)), want, "{q}");
+        }
+    }
+
     #[test]
     fn ipv6_and_node_reuse() {
         let mut t = PrefixTrie::<Ipv6Net, u8>::new();
