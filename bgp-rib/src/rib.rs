@@ -183,14 +183,34 @@ struct OutPath {
 /// Everything stored for one prefix: the paths of every peer (the
 /// Adj-RIBs-In, with the Loc-RIB selection as flags) and what every peer was
 /// sent (the Adj-RIBs-Out).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Entry {
     paths: Vec<Path>,
     out: Vec<OutPath>,
     /// 1 + the absolute position of the latest export-log record of this
     /// prefix (0: none).
     logged_at: u64,
+    /// The best path's attributes ([`NO_BEST`] without one) and peer,
+    /// copied here so that an address lookup need not read the paths (it
+    /// fits in the padding: the entry stays 64 octets).
+    best: AttrId,
+    best_peer: u16,
     flags: u8,
+}
+
+const NO_BEST: AttrId = AttrId(u32::MAX);
+
+impl Default for Entry {
+    fn default() -> Self {
+        Self {
+            paths: Vec::new(),
+            out: Vec::new(),
+            logged_at: 0,
+            best: NO_BEST,
+            best_peer: 0,
+            flags: 0,
+        }
+    }
 }
 
 impl Entry {
@@ -873,8 +893,13 @@ impl Rib {
     /// touched).
     #[inline]
     pub fn lookup(&self, addr: IpAddr) -> Option<(IpNet, PeerId, &Arc<RouteAttrs>)> {
-        fn pick(e: &Entry) -> Option<&Path> {
-            e.paths.iter().find(|p| p.flags & P_BEST != 0)
+        fn pick(e: &Entry) -> Option<Path> {
+            (e.best != NO_BEST).then_some(Path {
+                path_id: 0,
+                attrs: e.best,
+                peer: e.best_peer,
+                flags: P_BEST,
+            })
         }
         match addr {
             IpAddr::V4(a) => {
@@ -1506,6 +1531,10 @@ impl State {
                 }
             }
         }
+        match e.paths.iter().find(|p| p.flags & P_BEST != 0) {
+            Some(b) => (e.best, e.best_peer) = (b.attrs, b.peer),
+            None => e.best = NO_BEST,
+        }
         if touched || sig(e) != before {
             self.loc_gen += 1;
             if e.flags & E_LOC_DIRTY == 0 {
@@ -1912,6 +1941,7 @@ mod tests {
         // The memory budget depends on these.
         assert_eq!(size_of::<Path>(), 12);
         assert_eq!(size_of::<OutPath>(), 16);
+        assert_eq!(size_of::<Option<Entry>>(), 64);
     }
 
     #[test]
