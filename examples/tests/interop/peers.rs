@@ -344,6 +344,12 @@ impl Bird {
         s
     }
 
+    /// Session "i" needs `next hop address` on its IPv6 channel: Q1 is a
+    /// blackhole route with no gateway, so BIRD exports it with its own
+    /// address as next hop, which on this session is ::1, the neighbor's
+    /// address too; BIRD refuses a next hop equal to the neighbor's address
+    /// (attrs.c, "Forbid next hop equal to neighbor IP") and withdraws the
+    /// route instead ("Invalid route ... withdrawn" in its log).
     fn config(&self) -> String {
         let n = self.net;
         let (_, _, _, q1) = peer_routes(n, self.p1_path());
@@ -377,7 +383,7 @@ protocol bgp i {{
   error wait time 1, 5;
   graceful restart on;
   enable extended messages on;
-  ipv6 {{ import all; export all; add paths on; }};
+  ipv6 {{ import all; export all; add paths on; next hop address 2001:db8::2; }};
 }}
 "#,
             log = self.dir.join("bird.log"),
