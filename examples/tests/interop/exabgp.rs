@@ -185,6 +185,7 @@ impl Peer for ExaBgp {
             extended_message: true,
             graceful_restart: true,
             ebgp_med: true,
+            route_refresh: true,
         }
     }
     fn start(&mut self) {

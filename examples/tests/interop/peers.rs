@@ -76,6 +76,12 @@ pub(crate) struct Features {
     pub(crate) graceful_restart: bool,
     /// It sends the MED it originates to eBGP peers (BIRD does not).
     pub(crate) ebgp_med: bool,
+    /// It answers a ROUTE-REFRESH by sending its routes again. OpenBGPD 7.7
+    /// does not: its RDE drops every refresh for a family that *was*
+    /// negotiated, logging "route refresh: AID ... not negotiated" (an
+    /// inverted test in rde.c rev. 1.548, fixed in rev. 1.586 for 7.8;
+    /// openbgpd-portable issue #46). FRR's refresh gets the same answer.
+    pub(crate) route_refresh: bool,
 }
 
 pub(crate) trait Peer {
@@ -98,6 +104,12 @@ pub(crate) trait Peer {
     /// An API command (ExaBGP only).
     fn command(&self, line: &str) {
         panic!("{} takes no API commands: {line}", self.name());
+    }
+    /// How many ROUTE-REFRESH messages its session with `nbr` received, for
+    /// a peer that does not answer them (see [`Features::route_refresh`]).
+    fn refreshes_received(&self, nbr: &str) -> Option<u64> {
+        let _ = nbr;
+        None
     }
     /// Stops originating `prefix`.
     fn withdraw(&mut self, prefix: &str);
@@ -218,6 +230,7 @@ impl Peer for Frr {
             extended_message: true,
             graceful_restart: true,
             ebgp_med: true,
+            route_refresh: true,
         }
     }
     fn start(&mut self) {
@@ -413,6 +426,7 @@ impl Peer for Bird {
             extended_message: true,
             graceful_restart: true,
             ebgp_med: false,
+            route_refresh: true,
         }
     }
     fn start(&mut self) {
@@ -588,6 +602,7 @@ impl Peer for Gobgp {
             extended_message: false,
             graceful_restart: true,
             ebgp_med: true,
+            route_refresh: true,
         }
     }
     fn start(&mut self) {
@@ -817,6 +832,8 @@ impl Peer for OpenBgpd {
             extended_message: false,
             graceful_restart: false,
             ebgp_med: true,
+            // 7.7 drops every ROUTE-REFRESH (see the field).
+            route_refresh: false,
         }
     }
     /// OpenBGPD cannot originate an arbitrary AS path, only prepend its own.
@@ -851,6 +868,11 @@ impl Peer for OpenBgpd {
     fn established(&self, nbr: &str) -> bool {
         self.bgpctl(&["show", "neighbor", nbr])
             .is_ok_and(|s| s.contains("BGP state = Established"))
+    }
+    fn refreshes_received(&self, nbr: &str) -> Option<u64> {
+        let s = self.bgpctl(&["-j", "show", "neighbor", nbr]).ok()?;
+        let v: Value = serde_json::from_str(&s).ok()?;
+        v["neighbors"][0]["stats"]["message"]["received"]["route_refresh"].as_u64()
     }
     fn route(&self, prefix: &str) -> Option<Route> {
         let s = self.bgpctl(&["-j", "show", "rib", "detail", prefix]).ok()?;
