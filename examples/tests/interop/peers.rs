@@ -780,6 +780,7 @@ impl OpenBgpd {
 router-id {rid}
 listen on {theirs} port 179
 fib-update no
+connect-retry 2
 socket "{sock}"
 {nets}network {p3}
 network {q1} set {{ localpref 333 community 65000:66 }}
