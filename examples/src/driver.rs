@@ -150,7 +150,11 @@ impl Driver {
                 }
             }
             Input::Connected(conn, stream) => {
-                self.connecting.remove(&conn);
+                if self.connecting.remove(&conn).is_none() {
+                    // The router gave up on this attempt (Output::Close)
+                    // before it completed: drop the socket.
+                    return None;
+                }
                 let local = stream.local_addr().ok();
                 match local {
                     Some(local) => {

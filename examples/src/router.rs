@@ -495,8 +495,11 @@ impl Router {
     }
 
     /// The connection asked for by [`Output::Connect`] is up, from `local`.
+    /// A connection the router no longer wants (it was replaced or closed
+    /// meanwhile) is answered with [`Output::Close`].
     pub fn connected(&mut self, now: Instant, conn: ConnId, local: SocketAddr) {
         let Some(&(idx, which)) = self.conns.get(&conn) else {
+            self.out.push_back(Output::Close { conn });
             return;
         };
         if let Some(n) = self.nbrs[idx].as_mut() {
@@ -971,17 +974,26 @@ impl Router {
     /// RIB's changes for everyone.
     fn pump(&mut self, now: Instant, idx: usize) {
         let mut changed = false;
-        for which in [Which::Main, Which::Candidate] {
-            while let Some(slot) = self.slot(idx, which) {
-                let mut bytes = Vec::new();
-                let _ = slot.session.poll_transmit(&mut bytes);
-                let conn = slot.conn;
-                let event = slot.session.poll_event();
-                if let (false, Some(conn)) = (bytes.is_empty(), conn) {
-                    self.out.push_back(Output::Send { conn, bytes });
+        // Until quiet: a candidate that becomes the main session may still
+        // have events queued.
+        loop {
+            let mut any = false;
+            for which in [Which::Main, Which::Candidate] {
+                while let Some(slot) = self.slot(idx, which) {
+                    let mut bytes = Vec::new();
+                    let _ = slot.session.poll_transmit(&mut bytes);
+                    let conn = slot.conn;
+                    let event = slot.session.poll_event();
+                    if let (false, Some(conn)) = (bytes.is_empty(), conn) {
+                        self.out.push_back(Output::Send { conn, bytes });
+                    }
+                    let Some(event) = event else { break };
+                    any = true;
+                    changed |= self.on_event(now, idx, which, event);
                 }
-                let Some(event) = event else { break };
-                changed |= self.on_event(now, idx, which, event);
+            }
+            if !any {
+                break;
             }
         }
         self.resolve_collision(now, idx);
@@ -1014,8 +1026,15 @@ impl Router {
                 let port = n.cfg.settings.port.unwrap_or(BGP_PORT);
                 let local = n.cfg.settings.update_source;
                 let conn = self.new_conn(idx, which);
-                if let Some(s) = self.slot(idx, which) {
-                    s.conn = Some(conn);
+                // A new attempt (ConnectRetry expired) replaces the one
+                // still pending: close that, or both would feed the session.
+                let old = self.slot(idx, which).and_then(|s| {
+                    s.inbox.clear();
+                    s.conn.replace(conn)
+                });
+                if let Some(old) = old {
+                    self.conns.remove(&old);
+                    self.out.push_back(Output::Close { conn: old });
                 }
                 self.out.push_back(Output::Connect {
                     conn,
@@ -1049,11 +1068,41 @@ impl Router {
             }
             Event::Established => {
                 if which == Which::Candidate {
-                    // The candidate won (or the main one is gone): it becomes main.
+                    // RFC 4271 §6.8: the connection opened by the side with
+                    // the higher BGP identifier survives; ours is `main`.
+                    let ours_wins = n
+                        .candidate
+                        .as_ref()
+                        .and_then(|c| c.session.peer_bgp_id())
+                        .is_some_and(|peer| self.router_id > peer);
+                    let main_alive = !matches!(
+                        n.main.session.state(),
+                        StateKind::Idle | StateKind::Connect | StateKind::Active
+                    );
+                    if n.main.session.state() == StateKind::Established || (ours_wins && main_alive)
+                    {
+                        // The candidate loses: against an established
+                        // session always, else by BGP identifier (it got
+                        // OPEN and KEEPALIVE in one read, before the
+                        // collision check could run).
+                        if let Some(c) = n.candidate.as_mut() {
+                            c.session.close_for_collision(now);
+                        }
+                        return false;
+                    }
+                    // The candidate won (or the main one never got the
+                    // peer's OPEN): it becomes main, the old one loses with
+                    // Cease / Connection Collision Resolution.
                     let cand = n.candidate.take().expect("candidate event");
-                    let old = std::mem::replace(&mut n.main, cand);
+                    let mut old = std::mem::replace(&mut n.main, cand);
+                    old.session.close_for_collision(now);
+                    let mut bytes = Vec::new();
+                    let _ = old.session.poll_transmit(&mut bytes);
                     if let Some(c) = old.conn {
                         self.conns.remove(&c);
+                        if !bytes.is_empty() {
+                            self.out.push_back(Output::Send { conn: c, bytes });
+                        }
                         self.out.push_back(Output::Close { conn: c });
                     }
                     if let Some(c) = n.main.conn {
@@ -1118,6 +1167,13 @@ impl Router {
                     }
                 }
                 true
+            }
+            Event::Update(_) | Event::EndOfRib(_) | Event::RouteRefresh(_)
+                if which == Which::Candidate =>
+            {
+                // Only the main session feeds the RIB; a candidate that
+                // lost the collision is closing.
+                false
             }
             Event::Update(u) => {
                 let Some(p) = n.rib_peer else { return false };

@@ -244,3 +244,178 @@ fn reload_without_soft_reconfiguration_applies_the_new_import_policy() {
     );
     assert!(next_hop(&lab.net, b, "203.0.113.11/32").is_some());
 }
+
+/// When ConnectRetry expires with the connection attempt still pending, the
+/// new attempt replaces it: the old one is closed, a late success of it is
+/// refused, and only the new connection feeds the session. (A guard: the
+/// session already reports the old attempt's end before asking for a new
+/// one; the router closes a pending attempt itself too, and refuses a late
+/// success.)
+#[test]
+fn a_retried_connection_replaces_the_pending_one() {
+    use bgp_examples::router::Output;
+    let text = "router bgp 65001\n bgp router-id 10.0.0.9\n neighbor 10.0.0.8 remote-as 65001\n neighbor 10.0.0.8 timers connect 1\n";
+    let t0 = epoch();
+    let mut r = Router::from_text(text, t0, 1).unwrap();
+    let drain = |r: &mut Router| std::iter::from_fn(|| r.poll_output()).collect::<Vec<_>>();
+    let connects = |o: &[Output]| {
+        o.iter()
+            .filter_map(|o| match o {
+                Output::Connect { conn, .. } => Some(*conn),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let closes = |o: &[Output]| {
+        o.iter()
+            .filter_map(|o| match o {
+                Output::Close { conn } => Some(*conn),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = connects(&drain(&mut r));
+    assert_eq!(first.len(), 1);
+    let c1 = first[0];
+    // Nobody answers; the retry timer fires (possibly more than once).
+    let mut now = t0;
+    let mut c2 = None;
+    for _ in 0..10 {
+        now = r.poll_timeout().expect("a ConnectRetry deadline");
+        r.handle_timeout(now);
+        let out = drain(&mut r);
+        if let Some(&c) = connects(&out).first() {
+            assert!(
+                closes(&out).contains(&c1),
+                "the pending attempt is not closed: {out:?}"
+            );
+            c2 = Some(c);
+            break;
+        }
+    }
+    let c2 = c2.expect("a second connection attempt");
+    assert_ne!(c1, c2);
+    // The first attempt succeeds late: refused.
+    let local: std::net::SocketAddr = "10.0.0.9:40000".parse().unwrap();
+    r.connected(now, c1, local);
+    assert_eq!(closes(&drain(&mut r)), [c1]);
+    assert_eq!(r.state(ip("10.0.0.8")), Some(StateKind::Connect));
+    // The second succeeds: OPEN goes out on it, and only on it.
+    r.connected(now, c2, local);
+    let out = drain(&mut r);
+    assert!(
+        out.iter()
+            .any(|o| matches!(o, Output::Send { conn, .. } if *conn == c2))
+    );
+    assert!(
+        !out.iter()
+            .any(|o| matches!(o, Output::Send { conn, .. } if *conn == c1))
+    );
+    assert_eq!(r.state(ip("10.0.0.8")), Some(StateKind::OpenSent));
+    // Bytes on the refused connection do not reach the session.
+    r.input(now, c1, &bgp_wire::message::KEEPALIVE);
+    assert_eq!(r.state(ip("10.0.0.8")), Some(StateKind::OpenSent));
+}
+
+fn open_from(asn: u32, id: &str) -> Vec<u8> {
+    use bgp_wire::capability::Capability;
+    use bgp_wire::open::OpenMessage;
+    let mut peer = Vec::new();
+    OpenMessage::new(
+        asn,
+        90,
+        id.parse().unwrap(),
+        vec![
+            Capability::Multiprotocol(bgp_wire::Family::IPV4_UNICAST),
+            Capability::FourOctetAs(asn),
+        ],
+    )
+    .emit(&mut peer)
+    .unwrap();
+    peer.extend_from_slice(&bgp_wire::message::KEEPALIVE);
+    peer
+}
+
+/// A router with one eBGP neighbor 10.0.0.8 whose own connection is open
+/// (OpenSent), and an inbound connection from the peer accepted as a
+/// collision candidate: (router, our connection, the peer's connection).
+fn colliding(router_id: &str) -> (Router, u64, u64) {
+    use bgp_examples::router::Output;
+    let text = format!(
+        "router bgp 65001\n bgp router-id {router_id}\n neighbor 10.0.0.8 remote-as 65002\n no bgp ebgp-requires-policy\n"
+    );
+    let now = epoch();
+    let mut r = Router::from_text(&text, now, 1).unwrap();
+    let out: Vec<_> = std::iter::from_fn(|| r.poll_output()).collect();
+    let c1 = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Connect { conn, .. } => Some(*conn),
+            _ => None,
+        })
+        .expect("a connection attempt");
+    r.connected(now, c1, "10.0.0.9:40000".parse().unwrap());
+    let c2 = r
+        .accept(
+            now,
+            "10.0.0.8:40001".parse().unwrap(),
+            "10.0.0.9:179".parse().unwrap(),
+        )
+        .expect("accepted while ours is in OpenSent");
+    while r.poll_output().is_some() {}
+    (r, c1, c2)
+}
+
+fn established_logs(o: &[bgp_examples::router::Output]) -> usize {
+    o.iter()
+        .filter(|o| matches!(o, bgp_examples::router::Output::Log(l) if l.contains("established")))
+        .count()
+}
+
+fn closed(o: &[bgp_examples::router::Output], c: u64) -> bool {
+    o.iter()
+        .any(|o| matches!(o, bgp_examples::router::Output::Close { conn } if *conn == c))
+}
+
+/// A connection collision (RFC 4271 §6.8) where one side gets the peer's
+/// OPEN and KEEPALIVE in a single read, so that a session reaches
+/// Established before the collision check runs: exactly one session
+/// survives, the one the rules pick, and it carries on (found by the
+/// interop suite: a peer logged established twice with no session down
+/// between, over two connections).
+#[test]
+fn a_collision_decided_in_one_read_leaves_one_session() {
+    let now = epoch();
+    let peer = open_from(65002, "10.0.0.8");
+    // 1. Ours establishes first: the candidate must lose whatever the IDs.
+    for id in ["10.0.0.9", "10.0.0.7"] {
+        let (mut r, c1, c2) = colliding(id);
+        r.input(now, c1, &peer);
+        let mut out: Vec<_> = std::iter::from_fn(|| r.poll_output()).collect();
+        r.input(now, c2, &peer);
+        out.extend(std::iter::from_fn(|| r.poll_output()));
+        assert_eq!(established_logs(&out), 1, "{id}: {out:?}");
+        assert!(closed(&out, c2) && !closed(&out, c1), "{id}: {out:?}");
+        assert_eq!(r.state(ip("10.0.0.8")), Some(StateKind::Established));
+    }
+    // 2. The candidate establishes first while ours waits for the peer's
+    // OPEN. Our ID is higher: ours must survive and establish next.
+    let (mut r, c1, c2) = colliding("10.0.0.9");
+    r.input(now, c2, &peer);
+    let mut out: Vec<_> = std::iter::from_fn(|| r.poll_output()).collect();
+    assert!(closed(&out, c2) && !closed(&out, c1), "{out:?}");
+    r.input(now, c1, &peer);
+    out.extend(std::iter::from_fn(|| r.poll_output()));
+    assert_eq!(established_logs(&out), 1, "{out:?}");
+    assert_eq!(r.state(ip("10.0.0.8")), Some(StateKind::Established));
+    // 3. Same, but the peer's ID is higher: its connection survives and
+    // ours is closed.
+    let (mut r, c1, c2) = colliding("10.0.0.7");
+    r.input(now, c2, &peer);
+    let out: Vec<_> = std::iter::from_fn(|| r.poll_output()).collect();
+    assert_eq!(established_logs(&out), 1, "{out:?}");
+    assert!(closed(&out, c1) && !closed(&out, c2), "{out:?}");
+    assert_eq!(r.state(ip("10.0.0.8")), Some(StateKind::Established));
+    r.input(now, c2, &bgp_wire::message::KEEPALIVE);
+    assert_eq!(r.state(ip("10.0.0.8")), Some(StateKind::Established));
+}
