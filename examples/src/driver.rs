@@ -150,11 +150,9 @@ impl Driver {
                 }
             }
             Input::Connected(conn, stream) => {
-                if self.connecting.remove(&conn).is_none() {
-                    // The router gave up on this attempt (Output::Close)
-                    // before it completed: drop the socket.
-                    return None;
-                }
+                // None: the router gave up on this attempt (Output::Close)
+                // before it completed; the socket is dropped.
+                self.connecting.remove(&conn)?;
                 let local = stream.local_addr().ok();
                 match local {
                     Some(local) => {
