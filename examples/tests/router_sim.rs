@@ -419,3 +419,63 @@ fn a_collision_decided_in_one_read_leaves_one_session() {
     r.input(now, c2, &bgp_wire::message::KEEPALIVE);
     assert_eq!(r.state(ip("10.0.0.8")), Some(StateKind::Established));
 }
+
+/// A session closed by maximum-prefix (RFC 4486) takes the peer's routes with
+/// it, graceful restart or not, and stays down.
+#[test]
+fn maximum_prefix_closes_and_forgets() {
+    for gr in ["", " bgp graceful-restart\n"] {
+        let a = format!(
+            "router bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n{gr} neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 soft-reconfiguration inbound\n neighbor 10.0.0.2 maximum-prefix 1\n"
+        );
+        let b = format!(
+            "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n{gr} neighbor 10.0.0.1 remote-as 65001\n network 198.18.7.0/24\n network 198.18.8.0/24\n"
+        );
+        let mut net = Net::new(epoch(), Duration::from_millis(1));
+        let na = net.add(ip("10.0.0.1"), Router::from_text(&a, epoch(), 1).unwrap());
+        let _nb = net.add(ip("10.0.0.2"), Router::from_text(&b, epoch(), 2).unwrap());
+        net.run_for(Duration::from_secs(5));
+        let now = net.now();
+        let s = &net.nodes[na].summary(now)[0];
+        assert_ne!(s.state, StateKind::Established, "{gr:?}: {:?}", net.log);
+        assert_eq!((s.received, s.accepted), (0, 0), "{gr:?}: {s:?}");
+        assert!(
+            net.nodes[na]
+                .rib()
+                .best(&"198.18.7.0/24".parse().unwrap())
+                .is_none(),
+            "{gr:?}"
+        );
+    }
+}
+
+/// The same limit added by a reload (which resets the session because its
+/// settings changed) closes the new session and forgets its routes.
+#[test]
+fn maximum_prefix_added_by_reload_closes_and_forgets() {
+    let cfg = |limit: &str| {
+        format!(
+            "router bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 soft-reconfiguration inbound\n{limit}"
+        )
+    };
+    let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n network 198.18.7.0/24\n network 198.18.8.0/24\n";
+    let mut net = Net::new(epoch(), Duration::from_millis(1));
+    let na = net.add(
+        ip("10.0.0.1"),
+        Router::from_text(&cfg(""), epoch(), 1).unwrap(),
+    );
+    let _nb = net.add(ip("10.0.0.2"), Router::from_text(b, epoch(), 2).unwrap());
+    net.run_for(Duration::from_secs(5));
+    let now = net.now();
+    assert_eq!(net.nodes[na].summary(now)[0].accepted, 2);
+    let (bgp, pol) =
+        bgp_examples::router::parse_config(&cfg(" neighbor 10.0.0.2 maximum-prefix 1\n")).unwrap();
+    net.with(na, |r, now| {
+        r.reconfigure(now, bgp, std::sync::Arc::new(pol)).unwrap()
+    });
+    net.run_for(Duration::from_secs(10));
+    let now = net.now();
+    let s = &net.nodes[na].summary(now)[0];
+    assert_ne!(s.state, StateKind::Established, "{:?}", net.log);
+    assert_eq!((s.received, s.accepted), (0, 0), "{s:?}\n{:?}", net.log);
+}
