@@ -458,7 +458,8 @@ fn maximum_prefix_added_by_reload_closes_and_forgets() {
             "router bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 soft-reconfiguration inbound\n{limit}"
         )
     };
-    let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n network 198.18.7.0/24\n network 198.18.8.0/24\n";
+    // B sends with ADD-PATH path identifiers, as the ExaBGP interop run does.
+    let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 addpath-tx-all-paths\n network 198.18.7.0/24\n network 198.18.8.0/24\n";
     let mut net = Net::new(epoch(), Duration::from_millis(1));
     let na = net.add(
         ip("10.0.0.1"),
@@ -468,6 +469,50 @@ fn maximum_prefix_added_by_reload_closes_and_forgets() {
     net.run_for(Duration::from_secs(5));
     let now = net.now();
     assert_eq!(net.nodes[na].summary(now)[0].accepted, 2);
+    let (bgp, pol) =
+        bgp_examples::router::parse_config(&cfg(" neighbor 10.0.0.2 maximum-prefix 1\n")).unwrap();
+    net.with(na, |r, now| {
+        r.reconfigure(now, bgp, std::sync::Arc::new(pol)).unwrap()
+    });
+    net.run_for(Duration::from_secs(10));
+    let now = net.now();
+    let s = &net.nodes[na].summary(now)[0];
+    assert_ne!(s.state, StateKind::Established, "{:?}", net.log);
+    assert_eq!((s.received, s.accepted), (0, 0), "{s:?}\n{:?}", net.log);
+}
+
+/// As above, after the peer has crashed and come back under graceful
+/// restart (its routes were stale for a while): the reload that adds the
+/// limit resets the session, the limit trips, and nothing of the peer's
+/// stays behind.
+#[test]
+fn maximum_prefix_after_a_graceful_restart_forgets_everything() {
+    let cfg = |limit: &str| {
+        format!(
+            "router bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 soft-reconfiguration inbound\n neighbor 10.0.0.2 timers connect 2\n{limit}"
+        )
+    };
+    let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 timers connect 2\n network 198.18.7.0/24\n network 198.18.8.0/24\n network 198.18.9.0/24\n";
+    let mut net = Net::new(epoch(), Duration::from_millis(1));
+    let na = net.add(
+        ip("10.0.0.1"),
+        Router::from_text(&cfg(""), epoch(), 1).unwrap(),
+    );
+    let nb = net.add(ip("10.0.0.2"), Router::from_text(b, epoch(), 2).unwrap());
+    net.run_for(Duration::from_secs(5));
+    // B crashes and reboots: A keeps its routes stale, then relearns them.
+    net.fail(nb);
+    net.run_for(Duration::from_millis(500));
+    net.restart(nb, Router::from_text(b, net.now(), 3).unwrap());
+    net.run_for(Duration::from_secs(200));
+    let now = net.now();
+    let s = &net.nodes[na].summary(now)[0];
+    assert_eq!(
+        (s.state, s.accepted),
+        (StateKind::Established, 3),
+        "{:?}",
+        net.log
+    );
     let (bgp, pol) =
         bgp_examples::router::parse_config(&cfg(" neighbor 10.0.0.2 maximum-prefix 1\n")).unwrap();
     net.with(na, |r, now| {
