@@ -492,7 +492,7 @@ fn maximum_prefix_after_a_graceful_restart_forgets_everything() {
             "router bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 soft-reconfiguration inbound\n neighbor 10.0.0.2 timers connect 2\n{limit}"
         )
     };
-    let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 timers connect 2\n network 198.18.7.0/24\n network 198.18.8.0/24\n network 198.18.9.0/24\n";
+    let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 timers connect 2\n neighbor 10.0.0.1 addpath-tx-all-paths\n network 198.18.7.0/24\n network 198.18.8.0/24\n network 198.18.9.0/24\n";
     let mut net = Net::new(epoch(), Duration::from_millis(1));
     let na = net.add(
         ip("10.0.0.1"),
