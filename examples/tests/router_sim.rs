@@ -449,28 +449,19 @@ fn maximum_prefix_closes_and_forgets() {
     }
 }
 
-/// The same limit added by a reload (which resets the session because its
-/// settings changed) closes the new session and forgets its routes.
-#[test]
-fn maximum_prefix_added_by_reload_closes_and_forgets() {
-    let cfg = |limit: &str| {
-        format!(
-            "router bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 soft-reconfiguration inbound\n{limit}"
-        )
-    };
-    // B sends with ADD-PATH path identifiers, as the ExaBGP interop run does.
-    let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 addpath-tx-all-paths\n network 198.18.7.0/24\n network 198.18.8.0/24\n";
-    let mut net = Net::new(epoch(), Duration::from_millis(1));
-    let na = net.add(
-        ip("10.0.0.1"),
-        Router::from_text(&cfg(""), epoch(), 1).unwrap(),
-    );
-    let _nb = net.add(ip("10.0.0.2"), Router::from_text(b, epoch(), 2).unwrap());
-    net.run_for(Duration::from_secs(5));
-    let now = net.now();
-    assert_eq!(net.nodes[na].summary(now)[0].accepted, 2);
-    let (bgp, pol) =
-        bgp_examples::router::parse_config(&cfg(" neighbor 10.0.0.2 maximum-prefix 1\n")).unwrap();
+/// Router A of the maximum-prefix reload tests: eBGP to 10.0.0.2 with
+/// graceful restart and soft-reconfiguration; `extra` adds neighbor lines.
+fn limit_cfg(extra: &str) -> String {
+    format!(
+        "router bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 soft-reconfiguration inbound\n{extra}"
+    )
+}
+
+/// Reloads node `na` with `maximum-prefix 1` added to `extra`: the session
+/// is reset, the limit trips, and nothing of the peer's stays behind.
+fn reload_with_limit_and_check(net: &mut Net, na: NodeId, extra: &str) {
+    let text = limit_cfg(&format!("{extra} neighbor 10.0.0.2 maximum-prefix 1\n"));
+    let (bgp, pol) = bgp_examples::router::parse_config(&text).unwrap();
     net.with(na, |r, now| {
         r.reconfigure(now, bgp, std::sync::Arc::new(pol)).unwrap()
     });
@@ -481,22 +472,35 @@ fn maximum_prefix_added_by_reload_closes_and_forgets() {
     assert_eq!((s.received, s.accepted), (0, 0), "{s:?}\n{:?}", net.log);
 }
 
+/// The same limit added by a reload (which resets the session because its
+/// settings changed) closes the new session and forgets its routes.
+#[test]
+fn maximum_prefix_added_by_reload_closes_and_forgets() {
+    // B sends with ADD-PATH path identifiers, as the ExaBGP interop run does.
+    let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 addpath-tx-all-paths\n network 198.18.7.0/24\n network 198.18.8.0/24\n";
+    let mut net = Net::new(epoch(), Duration::from_millis(1));
+    let na = net.add(
+        ip("10.0.0.1"),
+        Router::from_text(&limit_cfg(""), epoch(), 1).unwrap(),
+    );
+    let _nb = net.add(ip("10.0.0.2"), Router::from_text(b, epoch(), 2).unwrap());
+    net.run_for(Duration::from_secs(5));
+    let now = net.now();
+    assert_eq!(net.nodes[na].summary(now)[0].accepted, 2);
+    reload_with_limit_and_check(&mut net, na, "");
+}
+
 /// As above, after the peer has crashed and come back under graceful
-/// restart (its routes were stale for a while): the reload that adds the
-/// limit resets the session, the limit trips, and nothing of the peer's
-/// stays behind.
+/// restart (its routes were stale for a while): no stale path outlives its
+/// return, and the reload that adds the limit leaves nothing behind.
 #[test]
 fn maximum_prefix_after_a_graceful_restart_forgets_everything() {
-    let cfg = |limit: &str| {
-        format!(
-            "router bgp 65001\n bgp router-id 10.0.0.1\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.2 remote-as 65002\n neighbor 10.0.0.2 soft-reconfiguration inbound\n neighbor 10.0.0.2 timers connect 2\n{limit}"
-        )
-    };
+    let extra = " neighbor 10.0.0.2 timers connect 2\n";
     let b = "router bgp 65002\n bgp router-id 10.0.0.2\n no bgp ebgp-requires-policy\n bgp graceful-restart\n neighbor 10.0.0.1 remote-as 65001\n neighbor 10.0.0.1 timers connect 2\n neighbor 10.0.0.1 addpath-tx-all-paths\n network 198.18.7.0/24\n network 198.18.8.0/24\n network 198.18.9.0/24\n";
     let mut net = Net::new(epoch(), Duration::from_millis(1));
     let na = net.add(
         ip("10.0.0.1"),
-        Router::from_text(&cfg(""), epoch(), 1).unwrap(),
+        Router::from_text(&limit_cfg(extra), epoch(), 1).unwrap(),
     );
     let nb = net.add(ip("10.0.0.2"), Router::from_text(b, epoch(), 2).unwrap());
     net.run_for(Duration::from_secs(5));
@@ -513,14 +517,11 @@ fn maximum_prefix_after_a_graceful_restart_forgets_everything() {
         "{:?}",
         net.log
     );
-    let (bgp, pol) =
-        bgp_examples::router::parse_config(&cfg(" neighbor 10.0.0.2 maximum-prefix 1\n")).unwrap();
-    net.with(na, |r, now| {
-        r.reconfigure(now, bgp, std::sync::Arc::new(pol)).unwrap()
-    });
-    net.run_for(Duration::from_secs(10));
-    let now = net.now();
-    let s = &net.nodes[na].summary(now)[0];
-    assert_ne!(s.state, StateKind::Established, "{:?}", net.log);
-    assert_eq!((s.received, s.accepted), (0, 0), "{s:?}\n{:?}", net.log);
+    let stale = net.nodes[na]
+        .rib()
+        .loc_rib()
+        .filter(|(_, p)| p.stale)
+        .count();
+    assert_eq!(stale, 0, "stale paths left after the peer came back");
+    reload_with_limit_and_check(&mut net, na, extra);
 }
