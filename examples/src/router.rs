@@ -918,20 +918,21 @@ impl Router {
             .flatten()
             .map(|n| {
                 let (received, accepted, advertised) = match n.rib_peer {
-                    Some(p) => (
-                        if n.cfg
+                    Some(p) => {
+                        let accepted = self.rib.adj_rib_in(p).len();
+                        let soft = n
+                            .cfg
                             .settings
                             .af
                             .values()
-                            .any(|a| a.soft_reconfiguration_inbound == Some(true))
-                        {
+                            .any(|a| a.soft_reconfiguration_inbound == Some(true));
+                        let received = if soft {
                             self.rib.adj_rib_in_pre_policy(p).len()
                         } else {
-                            self.rib.adj_rib_in(p).len()
-                        },
-                        self.rib.adj_rib_in(p).len(),
-                        self.rib.adj_rib_out(p).len(),
-                    ),
+                            accepted
+                        };
+                        (received, accepted, self.rib.adj_rib_out(p).len())
+                    }
                     None => (0, 0, 0),
                 };
                 NeighborSummary {
