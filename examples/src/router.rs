@@ -729,11 +729,6 @@ impl Router {
         }
     }
 
-    /// Whether no connection is open any more (after [`shutdown`](Self::shutdown)).
-    pub fn is_quiet(&self) -> bool {
-        self.conns.is_empty()
-    }
-
     /// Builds a router from a whole FRR configuration text: policy
     /// statements (bgp-policy's parser) and the `router bgp` block
     /// ([`BgpConfig`]).

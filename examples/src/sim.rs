@@ -76,7 +76,6 @@ pub struct Net {
     jitter: Duration,
     rng: u64,
     seq: u64,
-    processed: u64,
     /// See [`Net::routing_changes`].
     routing: u64,
     seen_changes: Vec<u64>,
@@ -120,7 +119,6 @@ impl Net {
             jitter: Duration::ZERO,
             rng: 0x2545_f491_4f6c_dd1d,
             seq: 0,
-            processed: 0,
             routing: 0,
             seen_changes: Vec::new(),
             pairs: HashMap::new(),
@@ -152,12 +150,6 @@ impl Net {
         let id = self.nodes.len() - 1;
         self.drain(id);
         id
-    }
-
-    /// A counter that grows with every delivery scheduled or made and every
-    /// timer run: when it has not moved, nothing happened.
-    pub const fn activity(&self) -> u64 {
-        self.seq + self.processed
     }
 
     /// The virtual time now.
@@ -267,11 +259,6 @@ impl Net {
         self.seen_changes[node] = 0;
         self.routing += 1;
         self.drain(node);
-    }
-
-    /// How many node failures there have been.
-    pub fn failures(&self) -> u64 {
-        self.inc.iter().map(|&i| u64::from(i)).sum()
     }
 
     /// Whether the node is up.
@@ -442,7 +429,6 @@ impl Net {
                 }
                 self.now = self.now.max(t);
                 self.timers.pop();
-                self.processed += 1;
                 self.deadline[node] = None;
                 let now = self.now;
                 self.nodes[node].handle_timeout(now);
@@ -454,7 +440,6 @@ impl Net {
             };
             self.now = self.now.max(e);
             let Reverse((_, _, key)) = self.queue.pop().expect("peeked");
-            self.processed += 1;
             let (inc, ev) = self.events.remove(&key).expect("queued");
             let n = Self::target(&ev);
             if self.inc[n] != inc || !self.up[n] {
