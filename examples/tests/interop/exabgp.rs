@@ -85,10 +85,7 @@ neighbor ::1 {{
     fn received(&self) -> BTreeMap<String, (String, BTreeMap<String, Route>)> {
         let text = std::fs::read_to_string(self.dir.path("rx.jsonl")).unwrap_or_default();
         let mut peers: BTreeMap<String, (String, BTreeMap<String, Route>)> = BTreeMap::new();
-        for line in text.lines() {
-            let Ok(m) = serde_json::from_str::<Value>(line) else {
-                continue;
-            };
+        for m in json_lines(&text) {
             let nb = &m["neighbor"];
             let Some(peer) = nb["address"]["peer"].as_str() else {
                 continue;
@@ -130,6 +127,35 @@ neighbor ::1 {{
         }
         peers
     }
+}
+
+/// The JSON objects of ExaBGP's API output, one per line. ExaBGP writes a
+/// NOTIFICATION's data bytes raw into the `reason` string of a `down` state
+/// message (for a maximum-prefix Cease that is AFI, SAFI and the limit,
+/// RFC 4486 §4: control characters, invalid in JSON, and a limit of 10 puts
+/// a newline in the middle of the object). Control characters become
+/// spaces, and a line that does not parse is joined to the next.
+fn json_lines(text: &str) -> Vec<Value> {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect();
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in clean.lines() {
+        if !pending.is_empty() {
+            pending.push(' ');
+        }
+        pending.push_str(line);
+        if let Ok(v) = serde_json::from_str::<Value>(&pending) {
+            out.push(v);
+            pending.clear();
+        } else if pending.len() > 1 << 16 || !pending.trim_start().starts_with('{') {
+            // Not a message cut in two: skip it.
+            pending.clear();
+        }
+    }
+    out
 }
 
 fn run_chmod(path: &std::path::Path) {
@@ -309,4 +335,20 @@ pub(crate) fn malformed_attributes(cx: &mut Ctx<'_>) {
         let log = e.log_text();
         eprintln!("speaker E log after the malformed UPDATEs:\n{log}");
     });
+}
+
+#[test]
+fn exabgp_json_lines_survive_raw_notification_data() {
+    // What ExaBGP 4.2 wrote for a maximum-prefix Cease with a limit of 10
+    // (data 00 01 01 00 00 00 0a), between two ordinary messages.
+    let text = "{ \"type\": \"state\", \"state\": \"up\" }\n\
+                { \"type\": \"state\", \"state\": \"down\", \"reason\": \"Cease / Maximum \u{0}\u{1}\u{1}\u{0}\u{0}\u{0}\n)\" }\n\
+                garbage\n\
+                { \"type\": \"update\" }\n";
+    let v = json_lines(text);
+    let kinds: Vec<_> = v
+        .iter()
+        .map(|m| m["state"].as_str().unwrap_or("update"))
+        .collect();
+    assert_eq!(kinds, ["up", "down", "update"]);
 }
