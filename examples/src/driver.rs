@@ -7,6 +7,12 @@
 //! drains [`Router::poll_output`] (bytes go to one writer task per
 //! connection) and sleeps until [`Router::poll_timeout`]. The clock is read
 //! here, never inside the router.
+//!
+//! Socket readers send what they read over a channel of their own that holds
+//! at most [`READS_IN_FLIGHT`] reads: when the router falls behind, readers
+//! wait, the kernel's receive buffer fills and TCP flow control slows the
+//! peer down. A peer cannot make us buffer more than that, however fast it
+//! sends.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -52,6 +58,10 @@ pub struct Driver {
     pub router: Router,
     tx: mpsc::UnboundedSender<Input>,
     rx: mpsc::UnboundedReceiver<Input>,
+    /// Socket readers' [`Input::Data`] and [`Input::Closed`], in order per
+    /// connection, bounded.
+    reads_tx: mpsc::Sender<Input>,
+    reads_rx: mpsc::Receiver<Input>,
     conns: HashMap<ConnId, Conn>,
     connecting: HashMap<ConnId, JoinHandle<()>>,
     /// Writers of closed connections still writing their last bytes.
@@ -69,6 +79,10 @@ pub fn clock() -> Instant {
     Instant::now()
 }
 
+/// How many socket reads (of up to 64 KiB each) may wait for the router,
+/// over all connections.
+pub const READS_IN_FLIGHT: usize = 16;
+
 /// How long a connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -76,10 +90,13 @@ impl Driver {
     /// A driver for `router`.
     pub fn new(router: Router) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
+        let (reads_tx, reads_rx) = mpsc::channel(READS_IN_FLIGHT);
         Self {
             router,
             tx,
             rx,
+            reads_tx,
+            reads_rx,
             conns: HashMap::new(),
             connecting: HashMap::new(),
             closing: Vec::new(),
@@ -132,6 +149,10 @@ impl Driver {
                 let input = input.expect("the driver holds a sender");
                 return self.handle(input);
             }
+            input = self.reads_rx.recv() => {
+                let input = input.expect("the driver holds a sender");
+                return self.handle(input);
+            }
             () = sleep => {
                 self.router.handle_timeout(clock());
             }
@@ -180,17 +201,17 @@ impl Driver {
 
     fn attach(&mut self, conn: ConnId, stream: TcpStream) {
         let (mut rd, mut wr) = stream.into_split();
-        let tx = self.tx.clone();
+        let tx = self.reads_tx.clone();
         let reader = tokio::spawn(async move {
             let mut buf = vec![0u8; 65536];
             loop {
                 match rd.read(&mut buf).await {
                     Ok(0) | Err(_) => {
-                        let _ = tx.send(Input::Closed(conn));
+                        let _ = tx.send(Input::Closed(conn)).await;
                         return;
                     }
                     Ok(n) => {
-                        if tx.send(Input::Data(conn, buf[..n].to_vec())).is_err() {
+                        if tx.send(Input::Data(conn, buf[..n].to_vec())).await.is_err() {
                             return;
                         }
                     }
