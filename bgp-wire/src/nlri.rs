@@ -11,18 +11,44 @@
 
 use ipnet::IpNet;
 
-use crate::types::{Nlri, v4_prefix, v6_prefix};
+use crate::types::{Nlri, v4_prefix, v4_prefix_word, v6_prefix};
 
 /// Checks that `data` is a well-formed sequence of prefixes (RFC 7606 §5.3):
 /// no prefix longer than `max_len` bits, no entry overrunning the field.
 /// Returns the number of entries.
 #[inline]
 pub(crate) fn check(data: &[u8], max_len: u8, add_path: bool) -> Option<usize> {
+    if add_path {
+        return check_add_path(data, max_len);
+    }
     let mut pos = 0;
     let mut n = 0;
-    let skip = if add_path { 4 } else { 0 };
+    // Runs of prefixes of the same length (most of a real NLRI field) step
+    // by a stride the branch predictor learns, so the next position does
+    // not wait for the length octet to load: the loads only confirm it.
+    let mut bits = 0u8;
+    let mut stride = 1;
     while pos < data.len() {
-        pos += skip;
+        let b = data[pos];
+        if b != bits {
+            if b > max_len {
+                return None;
+            }
+            bits = b;
+            stride = 1 + usize::from(b).div_ceil(8);
+        }
+        pos += stride;
+        n += 1;
+    }
+    (pos == data.len()).then_some(n)
+}
+
+/// [`check`] for entries with a 4-octet ADD-PATH path identifier.
+fn check_add_path(data: &[u8], max_len: u8) -> Option<usize> {
+    let mut pos = 0;
+    let mut n = 0;
+    while pos < data.len() {
+        pos += 4;
         let bits = *data.get(pos)?;
         if bits > max_len {
             return None;
@@ -80,6 +106,35 @@ impl Iterator for Prefixes<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Nlri> {
+        if self.v6 || self.add_path {
+            return self.next_slow();
+        }
+        // IPv4 without path identifiers, the common case: read the octets
+        // as one word and mask the host bits (and whatever follows the
+        // prefix) away.
+        let (&bits, rest) = self.data.split_first()?;
+        let n = usize::from(bits).div_ceil(8);
+        if bits > 32 || rest.len() < n {
+            return self.next_slow();
+        }
+        let word = match *rest {
+            [a, b, c, d, ..] => u32::from_be_bytes([a, b, c, d]),
+            [a, b, c] => u32::from_be_bytes([a, b, c, 0]),
+            [a, b] => u32::from_be_bytes([a, b, 0, 0]),
+            [a] => u32::from(a) << 24,
+            [] => 0,
+        };
+        self.data = rest.get(n..).unwrap_or_default();
+        Some(Nlri {
+            prefix: IpNet::V4(v4_prefix_word(bits, word)),
+            path_id: None,
+        })
+    }
+}
+
+impl Prefixes<'_> {
+    #[inline]
+    fn next_slow(&mut self) -> Option<Nlri> {
         let mut d = self.data;
         if d.is_empty() {
             return None;

@@ -267,9 +267,18 @@ pub(crate) fn v4_prefix(len: u8, bytes: &[u8]) -> Ipv4Net {
         [a, b, c] => u32::from_be_bytes([a, b, c, 0]),
         [a, b, c, d, ..] => u32::from_be_bytes([a, b, c, d]),
     };
+    v4_prefix_word(len, raw)
+}
+
+/// Builds a canonical IPv4 prefix of `len` bits (at most 32; more is taken
+/// as 32) from the 32-bit word whose leading octets are the NLRI octets:
+/// whatever follows them in `word` is masked away with the host bits.
+#[inline]
+pub(crate) fn v4_prefix_word(len: u8, word: u32) -> Ipv4Net {
     let len = len.min(32);
-    let masked = raw & u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
-    Ipv4Net::new_assert(Ipv4Addr::from(masked), len)
+    // `len` is at most 32, so the shift is below 64: no branch.
+    let mask = (u64::from(u32::MAX) << (32 - u32::from(len))) as u32;
+    Ipv4Net::new_assert(Ipv4Addr::from(word & mask), len)
 }
 
 /// Builds a canonical IPv6 prefix from NLRI bytes (see [`v4_prefix`]).

@@ -1,0 +1,57 @@
+//! Decodes and walks the full-table stream with bgp-wire (the
+//! `decode_walk/full_table` work of `benches/wire.rs`, ours only) N times:
+//! a fixed amount of work for instruction counting with callgrind, which is
+//! stable where timings are not.
+//!
+//! ```sh
+//! cargo build --release -p bgp-benches --example wire_walk_once
+//! valgrind --tool=callgrind --toggle-collect='*wire_walk_once::run*' \
+//!     target/release/examples/wire_walk_once 1
+//! ```
+//!
+//! Arguments: iterations (default 1), and optionally `decode` to decode
+//! without walking.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::path::Path;
+
+use bgp_benches::mrt::load_bgp4mp_messages;
+use bgp_benches::ours::our_decode_walk;
+use bgp_wire::{SessionContext, parse_message};
+
+const FULL_TABLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/data/mrt/updates.et-header.2015.gz"
+);
+
+#[inline(never)]
+fn run_walk(messages: &[Vec<u8>]) -> u64 {
+    messages
+        .iter()
+        .fold(0u64, |a, m| a ^ our_decode_walk(black_box(m)))
+}
+
+#[inline(never)]
+fn run_decode(messages: &[Vec<u8>], ctx: &SessionContext) -> u64 {
+    messages.iter().fold(0u64, |a, m| {
+        a + u64::from(parse_message(black_box(m), ctx).is_ok())
+    })
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: usize = args.next().map_or(1, |a| a.parse().expect("iterations"));
+    let decode_only = args.next().as_deref() == Some("decode");
+    let messages = load_bgp4mp_messages(Path::new(FULL_TABLE)).expect("the MRT file reads");
+    let ctx = SessionContext::permissive();
+    let mut x = 0;
+    for _ in 0..n {
+        x ^= if decode_only {
+            run_decode(&messages, &ctx)
+        } else {
+            run_walk(&messages)
+        };
+    }
+    println!("{} messages, result {x:#x}", messages.len());
+}
