@@ -662,9 +662,8 @@ impl<'a> Update<'a> {
             rest: attrs,
             base: attrs.len(),
             hidden: self.hidden.as_deref().unwrap_or_default(),
-            four_octet: self.four_octet(),
-            mp_reach: self.mp_reach(),
-            mp_unreach: self.mp_unreach(),
+            flags: self.flags,
+            rib: self.rib,
         }
     }
 
@@ -1008,9 +1007,10 @@ pub struct Attributes<'v, 'a> {
     rest: &'a [u8],
     base: usize,
     hidden: &'v [u16],
-    four_octet: bool,
-    mp_reach: Option<MpReach<'a>>,
-    mp_unreach: Option<MpUnreach<'a>>,
+    /// `Update::flags`: the AS width and the MP attributes' ADD-PATH.
+    flags: u8,
+    /// `Update::rib`.
+    rib: Option<Family>,
 }
 
 impl<'a> Iterator for Attributes<'_, 'a> {
@@ -1025,11 +1025,30 @@ impl<'a> Iterator for Attributes<'_, 'a> {
             if !self.hidden.is_empty() && self.hidden.contains(&(off as u16)) {
                 continue;
             }
+            // A shown MP_REACH_NLRI / MP_UNREACH_NLRI is the one the view
+            // records (a second copy resets the session; a malformed one is
+            // hidden), so its typed form is what `Update::mp_reach` /
+            // `Update::mp_unreach` give; built here only for those types.
+            let (mp_reach, mp_unreach) = match raw.ty {
+                AttrType::MP_REACH_NLRI => (
+                    MpReach::split_validated(
+                        raw.value,
+                        self.rib,
+                        self.flags & MP_REACH_ADD_PATH != 0,
+                    ),
+                    None,
+                ),
+                AttrType::MP_UNREACH_NLRI => (
+                    None,
+                    MpUnreach::split_validated(raw.value, self.flags & MP_UNREACH_ADD_PATH != 0),
+                ),
+                _ => (None, None),
+            };
             return Some(Attribute::from_raw(
                 raw,
-                self.four_octet,
-                self.mp_reach,
-                self.mp_unreach,
+                self.flags & FOUR_OCTET != 0,
+                mp_reach,
+                mp_unreach,
             ));
         }
     }
