@@ -44,126 +44,38 @@ const fn slot(ty: u8) -> Option<usize> {
 const SLOTS: usize = 19;
 
 /// What the validation loop needs to know about an attribute type, read
-/// with one table lookup per attribute: where the view records it, the
-/// flags it must carry, and the rule its value follows, as data.
+/// with one table lookup per attribute.
 #[derive(Clone, Copy)]
 struct TypeInfo {
     /// Slot index, or `NO_SLOT`.
     slot: u8,
-    /// The attribute's flags must satisfy `(flags ^ want) & mask == 0`:
-    /// `mask` is `OPTIONAL | TRANSITIVE` for a type whose bits are fixed
-    /// (RFC 7606 §3 (c)), `OPTIONAL` for an unknown type (an unknown
-    /// well-known attribute resets the session) and 0 for a known type
-    /// whose flags are not checked.
-    want: u8,
-    mask: u8,
-    /// How the value is checked on the fast path (`RULE_*`).
-    rule: u8,
-    /// The value length is `min..=min + span` and a multiple of `align + 1`
-    /// (`align` is one less than a power of two); then `rule` applies.
-    align: u8,
-    min: u8,
-    span: u16,
+    /// The Optional and Transitive bits the type must carry, or
+    /// `UNCHECKED_KNOWN` / `UNCHECKED_UNKNOWN` for types whose flags are
+    /// not checked.
+    flags: u8,
 }
-
-/// Only the length is checked (`min`, `span`, `align`), as for every rule.
-const RULE_LEN: u8 = 0;
-/// At most 2 (one octet: the length rule) (RFC 7606 §7.1).
-const RULE_ORIGIN: u8 = 1;
-/// `attr::check_as_path`, no confederation segment from an external peer.
-const RULE_AS_PATH: u8 = 2;
-/// From an internal peer (four octets: the length rule).
-const RULE_LOCAL_PREF: u8 = 4;
-/// Two octets and an AS number of the session's width and four octets.
-const RULE_AGGREGATOR: u8 = 8;
-/// A multiple of 12 octets (at least 12, a multiple of 4: the length rule).
-const RULE_LARGE: u8 = 16;
-/// No fast rule: the attribute always takes `Update::check_attr`.
-const RULE_SLOW: u8 = 32;
-
-/// The value rules beyond the length of the fast path of
-/// [`Update::parse_sections`] (one bit of `rule` is set). Tested bit by bit,
-/// not as a `match`: a jump table costs more than the two or three tests the
-/// common attributes need.
-#[inline]
-fn fast_rule(rule: u8, value: &[u8], as_len: usize, ebgp: bool) -> bool {
-    if rule & RULE_AS_PATH != 0 {
-        matches!(attr::check_as_path(value, as_len), Ok(c) if !(c && ebgp))
-    } else if rule & RULE_ORIGIN != 0 {
-        matches!(*value, [o] if o <= 2)
-    } else if rule & RULE_LOCAL_PREF != 0 {
-        !ebgp
-    } else if rule & RULE_AGGREGATOR != 0 {
-        value.len() == 4 + as_len
-    } else if rule & RULE_LARGE != 0 {
-        value.len() % 12 == 0
-    } else {
-        false
-    }
-}
-
 const NO_SLOT: u8 = u8::MAX;
-
-/// The fast-path value rule of a type: `(rule, align, min, span)`. It must
-/// accept only what `attr::validate_value` (through `Update::check_value`)
-/// accepts; anything it does not accept is checked again by the full rules.
-const fn value_rule(ty: AttrType) -> (u8, u8, u8, u16) {
-    const ANY: u16 = u16::MAX;
-    match ty {
-        AttrType::ORIGIN => (RULE_ORIGIN, 0, 1, 0),
-        AttrType::AS_PATH => (RULE_AS_PATH, 0, 0, ANY),
-        AttrType::NEXT_HOP | AttrType::MED | AttrType::ORIGINATOR_ID | AttrType::OTC => {
-            (RULE_LEN, 0, 4, 0)
-        }
-        AttrType::LOCAL_PREF => (RULE_LOCAL_PREF, 0, 4, 0),
-        AttrType::ATOMIC_AGGREGATE => (RULE_LEN, 0, 0, 0),
-        AttrType::AGGREGATOR => (RULE_AGGREGATOR, 0, 0, ANY),
-        AttrType::COMMUNITIES | AttrType::CLUSTER_LIST => (RULE_LEN, 3, 4, ANY),
-        AttrType::EXTENDED_COMMUNITIES => (RULE_LEN, 7, 8, ANY),
-        AttrType::LARGE_COMMUNITIES => (RULE_LARGE, 3, 12, ANY),
-        AttrType::MP_REACH_NLRI
-        | AttrType::MP_UNREACH_NLRI
-        | AttrType::AS4_PATH
-        | AttrType::AS4_AGGREGATOR
-        | AttrType::IPV6_EXTENDED_COMMUNITIES
-        | AttrType::AIGP
-        | AttrType::TUNNEL_ENCAPSULATION => (RULE_SLOW, 0, 0, ANY),
-        // `validate_value` accepts any value of the other types.
-        _ => (RULE_LEN, 0, 0, ANY),
-    }
-}
+const UNCHECKED_KNOWN: u8 = 1;
+const UNCHECKED_UNKNOWN: u8 = 2;
 
 static TYPE_INFO: [TypeInfo; 256] = {
-    const OT: u8 = attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE;
     let mut t = [TypeInfo {
         slot: NO_SLOT,
-        want: 0,
-        mask: 0,
-        rule: RULE_SLOW,
-        align: 0,
-        min: 0,
-        span: 0,
+        flags: UNCHECKED_UNKNOWN,
     }; 256];
     let mut i = 0;
     while i < 256 {
         let ty = AttrType(i as u8);
-        let (want, mask) = match attr::expected_flags(ty) {
-            Some(f) => (f, OT),
-            None if ty.is_known() => (0, 0),
-            None => (attr::AttrFlags::OPTIONAL, attr::AttrFlags::OPTIONAL),
-        };
-        let (rule, align, min, span) = value_rule(ty);
         t[i] = TypeInfo {
             slot: match slot(i as u8) {
                 Some(s) => s as u8,
                 None => NO_SLOT,
             },
-            want,
-            mask,
-            rule,
-            align,
-            min,
-            span,
+            flags: match attr::expected_flags(ty) {
+                Some(f) => f,
+                None if ty.is_known() => UNCHECKED_KNOWN,
+                None => UNCHECKED_UNKNOWN,
+            },
         };
         i += 1;
     }
@@ -204,15 +116,18 @@ const MP_UNREACH_ADD_PATH: u8 = 8;
 const MAX_BODY: usize = u16::MAX as usize;
 
 /// Checks an attribute's Optional and Transitive bits against what its type
-/// requires (`info`, from [`TYPE_INFO`]).
+/// requires (`expected`, from [`TYPE_INFO`]).
 #[inline]
-fn check_flags(raw: RawAttr<'_>, info: TypeInfo) -> Result<(), UpdateErrorKind> {
-    if (raw.flags.0 ^ info.want) & info.mask == 0 {
-        Ok(())
-    } else if info.mask == attr::AttrFlags::OPTIONAL {
-        Err(UpdateErrorKind::UnrecognizedWellKnown(raw.ty))
-    } else {
-        Err(UpdateErrorKind::Flags(raw.ty))
+fn check_flags(raw: RawAttr<'_>, expected: u8) -> Result<(), UpdateErrorKind> {
+    let ot = raw.flags.0 & (attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE);
+    match expected {
+        UNCHECKED_KNOWN => Ok(()),
+        UNCHECKED_UNKNOWN if !raw.flags.optional() => {
+            Err(UpdateErrorKind::UnrecognizedWellKnown(raw.ty))
+        }
+        UNCHECKED_UNKNOWN => Ok(()),
+        f if ot != f => Err(UpdateErrorKind::Flags(raw.ty)),
+        _ => Ok(()),
     }
 }
 
@@ -354,6 +269,7 @@ impl<'a> Update<'a> {
         ctx: &SessionContext,
         rib: Option<Family>,
     ) -> Result<Self, UpdateError<'a>> {
+        let reset = |kind| UpdateError { kind, data: &[] };
         let attrs = body
             .get(usize::from(attrs_at.0)..usize::from(attrs_at.1))
             .unwrap_or_default();
@@ -380,64 +296,68 @@ impl<'a> Update<'a> {
         // so that one attribute's check does not wait on the previous store.
         let mut seen_lo = 0u64;
         let mut seen_hi = [0u64; 3];
-        // The slots, indexed by `TypeInfo::slot` masked to 5 bits so that a
-        // type without a slot (`NO_SLOT`) writes slot 31, which is not kept.
-        let mut slots = [0u16; 32];
-        let as_len = ctx.as_len();
-        let ebgp = ctx.ebgp;
-        let n = attrs.len();
         let mut rest = attrs;
-        while let &[f, t, l0, ref tail @ ..] = rest {
-            let off = n - rest.len();
-            // The length is one octet, or two with Extended Length.
-            let (len, tail) = if f & attr::AttrFlags::EXTENDED_LENGTH == 0 {
-                (usize::from(l0), tail)
-            } else if let [l1, tail @ ..] = tail {
-                let l1 = *l1;
-                (usize::from(u16::from_be_bytes([l0, l1])), tail)
-            } else {
-                (usize::MAX, tail)
-            };
-            let Some((value, next)) = tail.split_at_checked(len) else {
+        while !rest.is_empty() {
+            let off = attrs.len() - rest.len();
+            let Ok((raw, next)) = attr::split_attr(rest) else {
+                // RFC 7606 §4: the NLRI is still located by the total
+                // attribute length; stop parsing attributes.
+                u.note(UpdateErrorKind::AttributeOverrun, off, rest.len());
                 break;
             };
             rest = next;
-            let b = 1u64.wrapping_shl(u32::from(t));
+            let t = raw.ty.0;
+            let bit = 1u64 << (t & 63);
             let dup = if t < 64 {
-                let dup = seen_lo & b != 0;
-                seen_lo |= b;
-                let info = &TYPE_INFO[usize::from(t)];
-                // The fast path: accepts only attributes that the full rules
-                // of `check_attr` accept; everything else goes there.
-                if !dup
-                    && (f ^ info.want) & info.mask == 0
-                    && len.wrapping_sub(usize::from(info.min)) <= usize::from(info.span)
-                    && len & usize::from(info.align) == 0
-                    && (info.rule == 0 || fast_rule(info.rule, value, as_len, ebgp))
-                {
-                    slots[usize::from(info.slot & 31)] = off as u16 + 1;
-                    continue;
-                }
-                dup
+                let d = seen_lo & bit != 0;
+                seen_lo |= bit;
+                d
             } else {
                 let w = &mut seen_hi[usize::from(t >> 6) - 1];
-                let dup = *w & b != 0;
-                *w |= b;
-                dup
+                let d = *w & bit != 0;
+                *w |= bit;
+                d
             };
+            if dup {
+                if raw.ty == AttrType::MP_REACH_NLRI || raw.ty == AttrType::MP_UNREACH_NLRI {
+                    return Err(reset(UpdateErrorKind::DuplicateMp(raw.ty)));
+                }
+                u.note(UpdateErrorKind::Duplicate(raw.ty), off, raw.bytes.len());
+                hidden.push(off as u16);
+                continue;
+            }
             let info = TYPE_INFO[usize::from(t)];
-            let bytes = attrs.get(off..n - rest.len()).unwrap_or_default();
-            if u.check_attr(bytes, value, off, dup, info, ctx, &mut hidden)? {
-                slots[usize::from(info.slot & 31)] = off as u16 + 1;
+            if let Err(kind) = check_flags(raw, info.flags) {
+                if kind.action() == Action::SessionReset {
+                    return Err(UpdateError {
+                        kind,
+                        data: raw.bytes,
+                    });
+                }
+                u.note(kind, off, raw.bytes.len());
+                // Wrong flags are treat-as-withdraw (RFC 7606 §3 (c)). The
+                // NLRI of MP_REACH/MP_UNREACH are what gets withdrawn, so
+                // those stay visible when their value is sound.
+                if raw.ty != AttrType::MP_REACH_NLRI && raw.ty != AttrType::MP_UNREACH_NLRI {
+                    hidden.push(off as u16);
+                    continue;
+                }
+            }
+            if let Err(kind) = u.check_value(raw, ctx) {
+                if kind.action() == Action::SessionReset {
+                    return Err(UpdateError {
+                        kind,
+                        data: raw.bytes,
+                    });
+                }
+                u.note(kind, off, raw.bytes.len());
+                hidden.push(off as u16);
+                continue;
+            }
+            if let Some(s) = u.slots.get_mut(usize::from(info.slot)) {
+                *s = off as u16 + 1;
             }
         }
-        if !rest.is_empty() {
-            // RFC 7606 §4: the NLRI is still located by the total attribute
-            // length; stop parsing attributes.
-            let off = n - rest.len();
-            u.note(UpdateErrorKind::AttributeOverrun, off, rest.len());
-        }
-        u.slots.copy_from_slice(&slots[..SLOTS]);
         if !hidden.is_empty() {
             u.hidden = Some(hidden.into_vec().into_boxed_slice());
         }
@@ -456,62 +376,6 @@ impl<'a> Update<'a> {
             }
         }
         Ok(u)
-    }
-
-    /// The full rules for one attribute at `off` in the attribute list that
-    /// the fast path of [`Update::parse_sections`] did not accept: records
-    /// its error, hides it or fails. `Ok(true)`: record it in its slot.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(never)]
-    fn check_attr(
-        &mut self,
-        bytes: &'a [u8],
-        value: &'a [u8],
-        off: usize,
-        dup: bool,
-        info: TypeInfo,
-        ctx: &SessionContext,
-        hidden: &mut SmallVec<[u16; 4]>,
-    ) -> Result<bool, UpdateError<'a>> {
-        let raw = RawAttr {
-            flags: attr::AttrFlags(bytes.first().copied().unwrap_or_default()),
-            ty: AttrType(bytes.get(1).copied().unwrap_or_default()),
-            value,
-            bytes,
-        };
-        if dup {
-            if raw.ty == AttrType::MP_REACH_NLRI || raw.ty == AttrType::MP_UNREACH_NLRI {
-                return Err(UpdateError {
-                    kind: UpdateErrorKind::DuplicateMp(raw.ty),
-                    data: &[],
-                });
-            }
-            self.note(UpdateErrorKind::Duplicate(raw.ty), off, bytes.len());
-            hidden.push(off as u16);
-            return Ok(false);
-        }
-        if let Err(kind) = check_flags(raw, info) {
-            if kind.action() == Action::SessionReset {
-                return Err(UpdateError { kind, data: bytes });
-            }
-            self.note(kind, off, bytes.len());
-            // Wrong flags are treat-as-withdraw (RFC 7606 §3 (c)). The
-            // NLRI of MP_REACH/MP_UNREACH are what gets withdrawn, so
-            // those stay visible when their value is sound.
-            if raw.ty != AttrType::MP_REACH_NLRI && raw.ty != AttrType::MP_UNREACH_NLRI {
-                hidden.push(off as u16);
-                return Ok(false);
-            }
-        }
-        if let Err(kind) = self.check_value(raw, ctx) {
-            if kind.action() == Action::SessionReset {
-                return Err(UpdateError { kind, data: bytes });
-            }
-            self.note(kind, off, bytes.len());
-            hidden.push(off as u16);
-            return Ok(false);
-        }
-        Ok(true)
     }
 
     /// Checks one attribute's flags and value.
