@@ -197,6 +197,7 @@ impl<'a> MrtRecord<'a> {
     /// Frames the record at the start of `buf`, which sits at byte `offset`
     /// of the input: `Ok((record, rest))`, or `Truncated` if `buf` ends
     /// before the record does.
+    #[inline]
     pub fn parse(buf: &'a [u8], offset: u64) -> Result<(Self, &'a [u8]), MrtError> {
         let err = |kind| MrtError { offset, kind };
         let Some((h, rest)) = buf.split_first_chunk::<HEADER_LEN>() else {
@@ -218,6 +219,7 @@ impl<'a> MrtRecord<'a> {
         ))
     }
 
+    #[inline]
     fn from_parts(
         offset: u64,
         timestamp: u32,
@@ -254,6 +256,7 @@ impl<'a> MrtRecord<'a> {
     }
 
     /// Types the body. Unknown types and subtypes give [`Record::Unknown`].
+    #[inline]
     pub fn decode(&self) -> Result<Record<'a>, MrtError> {
         let mut r = Cur(self.body);
         let rec = match (self.ty, self.subtype) {
@@ -355,6 +358,7 @@ impl<'a> MrtRecord<'a> {
         })
     }
 
+    #[inline]
     fn rib(&self, r: &mut Cur<'a>, family: Family, add_path: bool) -> Result<Rib<'a>, MrtError> {
         let e = || self.err("RIB record");
         let sequence = r.u32().ok_or_else(e)?;
@@ -407,6 +411,7 @@ impl<'a> MrtRecord<'a> {
         self.rib_entries(r, sequence, family, Some(prefix), nlri, add_path)
     }
 
+    #[inline]
     fn rib_entries(
         &self,
         r: &mut Cur<'a>,
@@ -516,6 +521,7 @@ impl<'a> Cur<'a> {
         };
         Some(PeerEntry { bgp_id, addr, asn })
     }
+    #[inline]
     fn rib_entry(&mut self, add_path: bool) -> Option<RibEntry<'a>> {
         let peer_index = self.u16()?;
         let originated = self.u32()?;
@@ -670,6 +676,7 @@ impl<'a> Rib<'a> {
     }
     /// The attributes of `entry`, validated (MP_REACH_NLRI in the
     /// abbreviated form of RFC 6396 §4.3.4).
+    #[inline]
     pub fn update(&self, entry: &RibEntry<'a>) -> Result<Update<'a>, MrtError> {
         Update::from_rib_attributes(entry.attributes, self.family, &Self::context()).map_err(|e| {
             MrtError {
@@ -792,6 +799,7 @@ impl<'a> Records<'a> {
 impl<'a> Iterator for Records<'a> {
     type Item = Result<MrtRecord<'a>, MrtError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
             return None;
