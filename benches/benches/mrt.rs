@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::io::Read;
 use std::path::Path;
 
-use bgp_wire::mrt::{Record, Records};
+use bgp_benches::mrt::{decode_all, frame_and_type};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 
 fn load(name: &str) -> Option<Vec<u8>> {
@@ -24,44 +24,6 @@ fn load(name: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(f).read_to_end(&mut out).ok()?;
     Some(out)
-}
-
-/// Decodes every record and validates everything inside; returns a count
-/// so the work cannot be skipped.
-fn decode_all(buf: &[u8]) -> u64 {
-    let mut n = 0u64;
-    for rec in Records::new(buf) {
-        let Ok(rec) = rec else { continue };
-        match rec.decode() {
-            Ok(Record::Message(m)) => n += u64::from(m.parse().is_ok()),
-            Ok(Record::Rib(rib)) => {
-                for e in rib.entries() {
-                    n += u64::from(
-                        rib.update(&e)
-                            .is_ok_and(|u| u.action() == bgp_wire::Action::None),
-                    );
-                }
-            }
-            Ok(Record::TableDump(t)) => n += u64::from(t.update().is_ok()),
-            Ok(_) => n += 1,
-            Err(_) => {}
-        }
-    }
-    n
-}
-
-/// Frames and types every record (RIB entries iterated, BGP payloads not
-/// validated): the MRT layer alone.
-fn frame_and_type(buf: &[u8]) -> u64 {
-    let mut n = 0u64;
-    for rec in Records::new(buf).flatten() {
-        match rec.decode() {
-            Ok(Record::Rib(rib)) => n += rib.entries().count() as u64,
-            Ok(_) => n += 1,
-            Err(_) => {}
-        }
-    }
-    n
 }
 
 fn bench(c: &mut Criterion) {

@@ -197,7 +197,7 @@ impl<'a> MrtRecord<'a> {
     /// Frames the record at the start of `buf`, which sits at byte `offset`
     /// of the input: `Ok((record, rest))`, or `Truncated` if `buf` ends
     /// before the record does.
-    #[inline]
+    #[inline(always)]
     pub fn parse(buf: &'a [u8], offset: u64) -> Result<(Self, &'a [u8]), MrtError> {
         let err = |kind| MrtError { offset, kind };
         let Some((h, rest)) = buf.split_first_chunk::<HEADER_LEN>() else {
@@ -219,7 +219,7 @@ impl<'a> MrtRecord<'a> {
         ))
     }
 
-    #[inline]
+    #[inline(always)]
     fn from_parts(
         offset: u64,
         timestamp: u32,
@@ -256,14 +256,14 @@ impl<'a> MrtRecord<'a> {
     }
 
     /// Types the body. Unknown types and subtypes give [`Record::Unknown`].
-    #[inline]
+    // Always inlined: the two record kinds that make up large files (RIB
+    // entries, BGP4MP messages) are then typed in the caller's loop without
+    // moving a `Record` through an out-of-line return; the others go to
+    // `decode_other`.
+    #[inline(always)]
     pub fn decode(&self) -> Result<Record<'a>, MrtError> {
         let mut r = Cur(self.body);
-        let rec = match (self.ty, self.subtype) {
-            (types::TABLE_DUMP, 1 | 2) => Record::TableDump(self.table_dump(&mut r)?),
-            (types::TABLE_DUMP_V2, tdv2::PEER_INDEX_TABLE) => {
-                Record::PeerIndexTable(self.peer_index(&mut r)?)
-            }
+        match (self.ty, self.subtype) {
             (types::TABLE_DUMP_V2, st @ (2..=5 | 8..=11)) => {
                 let family = match st {
                     2 | 8 => Family::IPV4_UNICAST,
@@ -271,7 +271,34 @@ impl<'a> MrtRecord<'a> {
                     4 | 10 => Family::IPV6_UNICAST,
                     _ => Family::IPV6_MULTICAST,
                 };
-                Record::Rib(self.rib(&mut r, family, st >= 8)?)
+                Ok(Record::Rib(self.rib(&mut r, family, st >= 8)?))
+            }
+            (types::BGP4MP | types::BGP4MP_ET, st @ (1 | 4 | 6..=11)) => {
+                let as4 = matches!(st, 4 | 7 | 9 | 11);
+                let (peer, local) = self.peers(&mut r, as4)?;
+                Ok(Record::Message(Bgp4mpMessage {
+                    offset: self.offset,
+                    peer,
+                    local,
+                    four_octet_as: as4,
+                    local_message: matches!(st, 6 | 7 | 10 | 11),
+                    add_path: st >= 8,
+                    message: r.0,
+                }))
+            }
+            _ => self.decode_other(),
+        }
+    }
+
+    /// [`MrtRecord::decode`] for the record kinds other than RIB entries and
+    /// BGP4MP messages.
+    #[inline(never)]
+    fn decode_other(&self) -> Result<Record<'a>, MrtError> {
+        let mut r = Cur(self.body);
+        let rec = match (self.ty, self.subtype) {
+            (types::TABLE_DUMP, 1 | 2) => Record::TableDump(self.table_dump(&mut r)?),
+            (types::TABLE_DUMP_V2, tdv2::PEER_INDEX_TABLE) => {
+                Record::PeerIndexTable(self.peer_index(&mut r)?)
             }
             (types::TABLE_DUMP_V2, st @ (tdv2::RIB_GENERIC | tdv2::RIB_GENERIC_ADDPATH)) => {
                 Record::Rib(self.rib_generic(&mut r, st == tdv2::RIB_GENERIC_ADDPATH)?)
@@ -288,19 +315,6 @@ impl<'a> MrtRecord<'a> {
                     local,
                     old_state,
                     new_state,
-                })
-            }
-            (types::BGP4MP | types::BGP4MP_ET, st @ (1 | 4 | 6..=11)) => {
-                let as4 = matches!(st, 4 | 7 | 9 | 11);
-                let (peer, local) = self.peers(&mut r, as4)?;
-                Record::Message(Bgp4mpMessage {
-                    offset: self.offset,
-                    peer,
-                    local,
-                    four_octet_as: as4,
-                    local_message: matches!(st, 6 | 7 | 10 | 11),
-                    add_path: st >= 8,
-                    message: r.0,
                 })
             }
             _ => Record::Unknown,
@@ -358,7 +372,7 @@ impl<'a> MrtRecord<'a> {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn rib(&self, r: &mut Cur<'a>, family: Family, add_path: bool) -> Result<Rib<'a>, MrtError> {
         let e = || self.err("RIB record");
         let sequence = r.u32().ok_or_else(e)?;
@@ -411,7 +425,7 @@ impl<'a> MrtRecord<'a> {
         self.rib_entries(r, sequence, family, Some(prefix), nlri, add_path)
     }
 
-    #[inline]
+    #[inline(always)]
     fn rib_entries(
         &self,
         r: &mut Cur<'a>,
@@ -440,6 +454,7 @@ impl<'a> MrtRecord<'a> {
         })
     }
 
+    #[inline]
     fn peers(&self, r: &mut Cur<'a>, as4: bool) -> Result<(Peer, Peer), MrtError> {
         let e = || self.err("BGP4MP header");
         let asn = |r: &mut Cur<'a>| {
@@ -521,7 +536,7 @@ impl<'a> Cur<'a> {
         };
         Some(PeerEntry { bgp_id, addr, asn })
     }
-    #[inline]
+    #[inline(always)]
     fn rib_entry(&mut self, add_path: bool) -> Option<RibEntry<'a>> {
         let peer_index = self.u16()?;
         let originated = self.u32()?;
@@ -676,7 +691,7 @@ impl<'a> Rib<'a> {
     }
     /// The attributes of `entry`, validated (MP_REACH_NLRI in the
     /// abbreviated form of RFC 6396 §4.3.4).
-    #[inline]
+    #[inline(always)]
     pub fn update(&self, entry: &RibEntry<'a>) -> Result<Update<'a>, MrtError> {
         Update::from_rib_attributes(entry.attributes, self.family, &Self::context()).map_err(|e| {
             MrtError {
@@ -799,7 +814,7 @@ impl<'a> Records<'a> {
 impl<'a> Iterator for Records<'a> {
     type Item = Result<MrtRecord<'a>, MrtError>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() {
             return None;
