@@ -1469,13 +1469,13 @@ fn be32(v: &[u8]) -> u32 {
 impl<'a> Attribute<'a> {
     /// Types a raw attribute that validation accepted. `ctx` gives the AS width.
     /// `mp_reach` / `mp_unreach`: the UPDATE's validated MP attributes (there
-    /// is at most one of each).
+    /// is at most one of each), asked for only when `raw` is of that type.
     #[inline]
     pub(crate) fn from_raw(
         raw: RawAttr<'a>,
         four_octet: bool,
-        mp_reach: Option<MpReach<'a>>,
-        mp_unreach: Option<MpUnreach<'a>>,
+        mp_reach: impl FnOnce() -> Option<MpReach<'a>>,
+        mp_unreach: impl FnOnce() -> Option<MpUnreach<'a>>,
     ) -> Self {
         let v = raw.value;
         match raw.ty {
@@ -1492,8 +1492,8 @@ impl<'a> Attribute<'a> {
             AttrType::COMMUNITIES => Self::Communities(List::new(v)),
             AttrType::ORIGINATOR_ID => Self::OriginatorId(Ipv4Addr::from(be32(v))),
             AttrType::CLUSTER_LIST => Self::ClusterList(List::new(v)),
-            AttrType::MP_REACH_NLRI => mp_reach.map_or(Self::Other(raw), Self::MpReach),
-            AttrType::MP_UNREACH_NLRI => mp_unreach.map_or(Self::Other(raw), Self::MpUnreach),
+            AttrType::MP_REACH_NLRI => mp_reach().map_or(Self::Other(raw), Self::MpReach),
+            AttrType::MP_UNREACH_NLRI => mp_unreach().map_or(Self::Other(raw), Self::MpUnreach),
             AttrType::EXTENDED_COMMUNITIES => Self::ExtCommunities(List::new(v)),
             AttrType::AS4_PATH => Self::As4Path(AsPath::new(v, true)),
             AttrType::AS4_AGGREGATOR => Self::As4Aggregator(Aggregator::read(v)),

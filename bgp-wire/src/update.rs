@@ -292,6 +292,7 @@ impl<'a> Update<'a> {
             error: None,
         };
         let mut hidden: SmallVec<[u16; 4]> = SmallVec::new();
+        let (as_len, ebgp) = (ctx.as_len(), ctx.ebgp);
         // Types seen so far: types below 64 (every common one) in a register,
         // so that one attribute's check does not wait on the previous store.
         let mut seen_lo = 0u64;
@@ -325,6 +326,53 @@ impl<'a> Update<'a> {
                 u.note(UpdateErrorKind::Duplicate(raw.ty), off, raw.bytes.len());
                 hidden.push(off as u16);
                 continue;
+            }
+            // The common types, well formed: the flags and value rules of
+            // `check_flags` and `check_value`, read from the type code with
+            // one jump. Anything they do not accept here goes through those
+            // rules below, which decide (the same acceptance either way).
+            {
+                let ot = raw.flags.0 & (attr::AttrFlags::OPTIONAL | attr::AttrFlags::TRANSITIVE);
+                let v = raw.value;
+                let len = v.len();
+                macro_rules! accept {
+                    ($ty:ident, $ok:expr) => {{
+                        const SLOT: usize = match slot(AttrType::$ty.0) {
+                            Some(s) => s,
+                            None => panic!("a recorded type"),
+                        };
+                        const FLAGS: u8 = match attr::expected_flags(AttrType::$ty) {
+                            Some(f) => f,
+                            None => panic!("a type with checked flags"),
+                        };
+                        if ot == FLAGS && $ok {
+                            u.slots[SLOT] = off as u16 + 1;
+                            continue;
+                        }
+                    }};
+                }
+                match raw.ty {
+                    AttrType::ORIGIN => accept!(ORIGIN, matches!(v, [o] if *o <= 2)),
+                    AttrType::AS_PATH => accept!(
+                        AS_PATH,
+                        matches!(attr::check_as_path(v, as_len), Ok(confed) if !(confed && ebgp))
+                    ),
+                    AttrType::NEXT_HOP => accept!(NEXT_HOP, len == 4),
+                    AttrType::MED => accept!(MED, len == 4),
+                    AttrType::LOCAL_PREF => accept!(LOCAL_PREF, len == 4 && !ebgp),
+                    AttrType::ATOMIC_AGGREGATE => accept!(ATOMIC_AGGREGATE, len == 0),
+                    AttrType::AGGREGATOR => accept!(AGGREGATOR, len == 2 + as_len + 2),
+                    AttrType::COMMUNITIES => accept!(COMMUNITIES, len > 0 && len % 4 == 0),
+                    AttrType::ORIGINATOR_ID => accept!(ORIGINATOR_ID, len == 4),
+                    AttrType::CLUSTER_LIST => accept!(CLUSTER_LIST, len > 0 && len % 4 == 0),
+                    AttrType::EXTENDED_COMMUNITIES => {
+                        accept!(EXTENDED_COMMUNITIES, len > 0 && len % 8 == 0);
+                    }
+                    AttrType::LARGE_COMMUNITIES => {
+                        accept!(LARGE_COMMUNITIES, len > 0 && len % 12 == 0);
+                    }
+                    _ => {}
+                }
             }
             let info = TYPE_INFO[usize::from(t)];
             if let Err(kind) = check_flags(raw, info.flags) {
@@ -647,8 +695,8 @@ impl<'a> Update<'a> {
         Some(Attribute::from_raw(
             raw,
             self.four_octet(),
-            self.mp_reach(),
-            self.mp_unreach(),
+            || self.mp_reach(),
+            || self.mp_unreach(),
         ))
     }
 
@@ -892,27 +940,14 @@ impl<'a> Iterator for Attributes<'_, 'a> {
             // A shown MP_REACH_NLRI / MP_UNREACH_NLRI is the one the view
             // records (a second copy resets the session; a malformed one is
             // hidden), so its typed form is what `Update::mp_reach` /
-            // `Update::mp_unreach` give; built here only for those types.
-            let (mp_reach, mp_unreach) = match raw.ty {
-                AttrType::MP_REACH_NLRI => (
-                    MpReach::split_validated(
-                        raw.value,
-                        self.rib,
-                        self.flags & MP_REACH_ADD_PATH != 0,
-                    ),
-                    None,
-                ),
-                AttrType::MP_UNREACH_NLRI => (
-                    None,
-                    MpUnreach::split_validated(raw.value, self.flags & MP_UNREACH_ADD_PATH != 0),
-                ),
-                _ => (None, None),
-            };
+            // `Update::mp_unreach` give; built only for those types, in the
+            // same jump on the type as the others.
+            let (flags, rib) = (self.flags, self.rib);
             return Some(Attribute::from_raw(
                 raw,
-                self.flags & FOUR_OCTET != 0,
-                mp_reach,
-                mp_unreach,
+                flags & FOUR_OCTET != 0,
+                || MpReach::split_validated(raw.value, rib, flags & MP_REACH_ADD_PATH != 0),
+                || MpUnreach::split_validated(raw.value, flags & MP_UNREACH_ADD_PATH != 0),
             ));
         }
     }
