@@ -23,16 +23,23 @@ pub(crate) fn check(data: &[u8], max_len: u8, add_path: bool) -> Option<usize> {
     }
     let mut pos = 0;
     let mut n = 0;
-    // Runs of prefixes of the same length (most of a real NLRI field) step
+    // Runs of prefixes of the same length (most of a long NLRI field) step
     // by a stride the branch predictor learns, so the next position does
     // not wait for the length octet to load: the loads only confirm it.
+    // Where the length keeps changing that branch mispredicts, so after a
+    // few changes the rest is stepped without it.
     let mut bits = 0u8;
     let mut stride = 1;
+    let mut changes = 0u32;
     while pos < data.len() {
         let b = data[pos];
         if b != bits {
             if b > max_len {
                 return None;
+            }
+            changes += 1;
+            if changes > 2 {
+                return check_mixed(data, pos, n, max_len);
             }
             bits = b;
             stride = 1 + usize::from(b).div_ceil(8);
@@ -41,6 +48,19 @@ pub(crate) fn check(data: &[u8], max_len: u8, add_path: bool) -> Option<usize> {
         n += 1;
     }
     (pos == data.len()).then_some(n)
+}
+
+/// The rest of [`check`] from `pos` (with `n` entries before it), for
+/// prefixes of mixed lengths: no branch on the length.
+fn check_mixed(data: &[u8], mut pos: usize, mut n: usize, max_len: u8) -> Option<usize> {
+    let mut bad = false;
+    while pos < data.len() {
+        let b = data[pos];
+        bad |= b > max_len;
+        pos += 1 + usize::from(b).div_ceil(8);
+        n += 1;
+    }
+    (!bad && pos == data.len()).then_some(n)
 }
 
 /// [`check`] for entries with a 4-octet ADD-PATH path identifier.
@@ -189,5 +209,14 @@ mod tests {
             Some("0.0.0.0/0#7".into())
         );
         assert_eq!(check(&[], 32, false), Some(0));
+        // Past the third change of length the rest is checked without the
+        // stride: still every length and the end.
+        let mixed = [8, 10, 16, 10, 1, 24, 10, 1, 2, 8, 11, 32, 1, 2, 3, 4, 0];
+        assert_eq!(check(&mixed, 32, false), Some(6));
+        assert_eq!(check(&mixed[..mixed.len() - 1], 32, false), Some(5));
+        assert_eq!(check(&mixed[..mixed.len() - 2], 32, false), None);
+        let mut too_long = mixed;
+        too_long[11] = 33;
+        assert_eq!(check(&too_long, 32, false), None);
     }
 }
