@@ -10,7 +10,9 @@
 //! ```
 //!
 //! Arguments: iterations (default 1), and optionally `decode` to decode
-//! without walking. Prints the minimum and median time of one iteration
+//! the full-table stream without walking, or the input of another
+//! `decode_walk` bench to walk instead of the full table: `first1000`
+//! (`real_first_1000`), `synthetic` (`synthetic_1000`), `500x24`. Prints the minimum and median time of one iteration
 //! (for interleaved A/B timing of two builds).
 #![allow(missing_docs, clippy::disallowed_methods)]
 
@@ -18,7 +20,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use bgp_benches::mrt::load_bgp4mp_messages;
-use bgp_benches::ours::our_decode_walk;
+use bgp_benches::ours::{our_decode_walk, our_encode_messages, slash24s, small_updates};
 use bgp_wire::{SessionContext, parse_message};
 
 const FULL_TABLE: &str = concat!(
@@ -43,8 +45,15 @@ fn run_decode(messages: &[Vec<u8>], ctx: &SessionContext) -> u64 {
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().map_or(1, |a| a.parse().expect("iterations"));
-    let decode_only = args.next().as_deref() == Some("decode");
-    let messages = load_bgp4mp_messages(Path::new(FULL_TABLE)).expect("the MRT file reads");
+    let mode = args.next().unwrap_or_default();
+    let decode_only = mode == "decode";
+    let full = load_bgp4mp_messages(Path::new(FULL_TABLE)).expect("the MRT file reads");
+    let messages = match mode.as_str() {
+        "first1000" => full.into_iter().filter(|m| m[18] == 2).take(1000).collect(),
+        "synthetic" => small_updates(1000),
+        "500x24" => our_encode_messages(&slash24s(500)).expect("500 /24s encode"),
+        _ => full,
+    };
     let ctx = SessionContext::permissive();
     let mut x = 0;
     let mut times = Vec::with_capacity(n);
@@ -59,7 +68,7 @@ fn main() {
     }
     times.sort();
     println!(
-        "{} messages, result {x:#x}; min {:.2} ms, median {:.2} ms of {n}",
+        "{} messages, result {x:#x}; min {:.4} ms, median {:.4} ms of {n}",
         messages.len(),
         times[0].as_secs_f64() * 1e3,
         times[n / 2].as_secs_f64() * 1e3
