@@ -135,6 +135,8 @@ pub struct PrefixTrie<P: TriePrefix, V> {
     nodes: Vec<Node<P::Bits>>,
     free_nodes: Vec<u32>,
     values: Vec<Option<V>>,
+    /// The node of each value slot (stale for a free slot).
+    slot_node: Vec<u32>,
     free_values: Vec<u32>,
     len: usize,
     dir: Option<Box<Dir24>>,
@@ -295,6 +297,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             }],
             free_nodes: Vec::new(),
             values: Vec::new(),
+            slot_node: Vec::new(),
             free_values: Vec::new(),
             len: 0,
             dir: None,
@@ -343,6 +346,52 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             self.len += 1;
         }
         self.values[slot].get_or_insert_with(make)
+    }
+
+    /// Like [`get_or_insert_with`](Self::get_or_insert_with), also
+    /// returning the value's slot (see [`by_slot`](Self::by_slot)).
+    pub fn get_or_insert_slot_with(
+        &mut self,
+        prefix: P,
+        make: impl FnOnce() -> V,
+    ) -> (u32, &mut V) {
+        let slot = self.slot_or_insert(prefix);
+        let v = &mut self.values[slot as usize];
+        if v.is_none() {
+            self.len += 1;
+        }
+        (slot, v.get_or_insert_with(make))
+    }
+
+    /// The value at exactly `prefix` and its slot, mutably.
+    pub fn get_slot_mut(&mut self, prefix: &P) -> Option<(u32, &mut V)> {
+        let n = self.find(prefix)?;
+        let slot = self.nodes[n as usize].value;
+        if slot == NONE {
+            return None;
+        }
+        Some((slot, self.values[slot as usize].as_mut()?))
+    }
+
+    /// The prefix and value in value slot `slot`, mutably (see
+    /// [`by_slot`](Self::by_slot)).
+    #[inline]
+    pub fn by_slot_mut(&mut self, slot: u32) -> Option<(P, &mut V)> {
+        let v = self.values.get_mut(slot as usize)?.as_mut()?;
+        let n = &self.nodes[self.slot_node[slot as usize] as usize];
+        Some((P::from_bits(n.key, n.len), v))
+    }
+
+    /// Calls `f` on every prefix, its slot and its value, in no particular
+    /// order, with mutable access.
+    pub fn for_each_slot_mut(&mut self, mut f: impl FnMut(u32, P, &mut V)) {
+        for n in &self.nodes {
+            if n.value != NONE {
+                if let Some(v) = self.values[n.value as usize].as_mut() {
+                    f(n.value, P::from_bits(n.key, n.len), v);
+                }
+            }
+        }
     }
 
     /// Removes the value at `prefix` and returns it.
@@ -416,6 +465,39 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn get(&self, prefix: &P) -> Option<&V> {
         let n = self.find(prefix)?;
         self.value(self.nodes[n as usize].value)
+    }
+
+    /// The value slot of exactly `prefix`.
+    ///
+    /// Every prefix with a value has a slot number, which stays the same
+    /// while the prefix has a value (whatever else is inserted or removed);
+    /// after its removal the number may be given to another prefix. Callers
+    /// that keep slots (change logs) reach the value again in O(1) with
+    /// [`by_slot`](Self::by_slot), without a walk, and check the prefix it
+    /// returns when the slot may have been reused.
+    pub fn slot_of(&self, prefix: &P) -> Option<u32> {
+        let n = self.find(prefix)?;
+        let slot = self.nodes[n as usize].value;
+        (slot != NONE && self.values[slot as usize].is_some()).then_some(slot)
+    }
+
+    /// The prefix and value in value slot `slot` (see
+    /// [`slot_of`](Self::slot_of)); `None` for a free or unknown slot.
+    #[inline]
+    pub fn by_slot(&self, slot: u32) -> Option<(P, &V)> {
+        let v = self.values.get(slot as usize)?.as_ref()?;
+        let n = &self.nodes[self.slot_node[slot as usize] as usize];
+        Some((P::from_bits(n.key, n.len), v))
+    }
+
+    /// Every prefix with its value slot and value, in prefix order.
+    pub fn iter_slots(&self) -> impl Iterator<Item = (P, u32, &V)> + '_ {
+        let mut it = self.iter();
+        std::iter::from_fn(move || {
+            let n = &self.nodes[it.next_node()? as usize];
+            let v = self.value(n.value)?;
+            Some((P::from_bits(n.key, n.len), n.value, v))
+        })
     }
 
     /// The value at exactly `prefix`, mutably.
@@ -543,7 +625,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn reserved_bytes(&self) -> usize {
         self.nodes.capacity() * size_of::<Node<P::Bits>>()
             + self.values.capacity() * size_of::<Option<V>>()
-            + (self.free_nodes.capacity() + self.free_values.capacity()) * 4
+            + (self.free_nodes.capacity() + self.free_values.capacity() + self.slot_node.capacity())
+                * 4
             + self.dir.as_ref().map_or(0, |d| d.bytes())
     }
 
@@ -593,11 +676,15 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
     }
 
-    fn new_slot(&mut self) -> u32 {
+    /// A free value slot for node `node` (which may still be allocated
+    /// right after: the caller fixes `slot_node` then).
+    fn new_slot(&mut self, node: u32) -> u32 {
         if let Some(i) = self.free_values.pop() {
+            self.slot_node[i as usize] = node;
             i
         } else {
             self.values.push(None);
+            self.slot_node.push(node);
             (self.values.len() - 1) as u32
         }
     }
@@ -624,7 +711,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             let n = &self.nodes[cur as usize];
             if n.len == len {
                 if n.value == NONE {
-                    let s = self.new_slot();
+                    let s = self.new_slot(cur);
                     self.nodes[cur as usize].value = s;
                     return (s, cur, true);
                 }
@@ -633,8 +720,9 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             let b = key.bit(n.len);
             let c = n.child[b];
             if c == NONE {
-                let s = self.new_slot();
+                let s = self.new_slot(NONE);
                 let leaf = self.new_node(key, len, s);
+                self.slot_node[s as usize] = leaf;
                 self.nodes[cur as usize].child[b] = leaf;
                 return (s, leaf, true);
             }
@@ -645,10 +733,11 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 continue;
             }
             let ckey = cn.key;
-            let s = self.new_slot();
+            let s = self.new_slot(NONE);
             if common == len {
                 // The new prefix sits between `cur` and its child.
                 let mid = self.new_node(key, len, s);
+                self.slot_node[s as usize] = mid;
                 self.nodes[mid as usize].child[ckey.bit(len)] = c;
                 self.nodes[cur as usize].child[b] = mid;
                 return (s, mid, true);
@@ -656,6 +745,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 // A branch node where the two part.
                 let branch = self.new_node(key.mask(common), common, NONE);
                 let leaf = self.new_node(key, len, s);
+                self.slot_node[s as usize] = leaf;
                 self.nodes[branch as usize].child[key.bit(common)] = leaf;
                 self.nodes[branch as usize].child[ckey.bit(common)] = c;
                 self.nodes[cur as usize].child[b] = branch;
@@ -695,6 +785,15 @@ impl<'a, P: TriePrefix, V> Iterator for Iter<'a, P, V> {
     type Item = (P, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
+        let n = &self.trie.nodes[self.next_node()? as usize];
+        let v = self.trie.value(n.value)?;
+        Some((P::from_bits(n.key, n.len), v))
+    }
+}
+
+impl<P: TriePrefix, V> Iter<'_, P, V> {
+    /// The next node with a value.
+    fn next_node(&mut self) -> Option<u32> {
         while let Some(i) = self.stack.pop() {
             let n = &self.trie.nodes[i as usize];
             for c in [n.child[1], n.child[0]] {
@@ -702,8 +801,8 @@ impl<'a, P: TriePrefix, V> Iterator for Iter<'a, P, V> {
                     self.stack.push(c);
                 }
             }
-            if let Some(v) = self.trie.value(n.value) {
-                return Some((P::from_bits(n.key, n.len), v));
+            if self.trie.value(n.value).is_some() {
+                return Some(i);
             }
         }
         None
