@@ -185,7 +185,8 @@ struct OutPath {
 /// sent (the Adj-RIBs-Out).
 #[derive(Debug)]
 struct Entry {
-    paths: Vec<Path>,
+    /// One path inline (a prefix from one peer costs no allocation).
+    paths: SmallVec<[Path; 1]>,
     out: Vec<OutPath>,
     /// 1 + the absolute position of the latest export-log record of this
     /// prefix (0: none).
@@ -203,7 +204,7 @@ const NO_BEST: AttrId = AttrId(u32::MAX);
 impl Default for Entry {
     fn default() -> Self {
         Self {
-            paths: Vec::new(),
+            paths: SmallVec::new(),
             out: Vec::new(),
             logged_at: 0,
             best: NO_BEST,
@@ -1598,6 +1599,45 @@ impl State {
     /// and records what changed. `touched`: a selected path was removed or
     /// changed in place, so the Loc-RIB changed whatever the new selection.
     fn recompute(&mut self, r: SlotRef, e: &mut Entry, touched: bool) {
+        let changed = if e.paths.len() <= 1 {
+            self.select_one(e)
+        } else {
+            self.select_many(e)
+        };
+        if touched || changed {
+            self.loc_gen += 1;
+            if e.flags & E_LOC_DIRTY == 0 {
+                e.flags |= E_LOC_DIRTY;
+                self.loc_dirty.push(r);
+            }
+        }
+        self.log_out(r, e);
+    }
+
+    /// The decision for at most one path: it is best when its next hop
+    /// resolves. Returns whether the selection changed.
+    fn select_one(&self, e: &mut Entry) -> bool {
+        const SEL: u8 = P_BEST | P_MULTI;
+        let Some(p) = e.paths.first_mut() else {
+            e.best = NO_BEST;
+            return false;
+        };
+        let before = p.flags & SEL;
+        p.flags &= !(SEL | P_ELIGIBLE);
+        let path = *p;
+        if self.igp_cost(&path).is_some() {
+            p.flags |= P_ELIGIBLE | P_BEST;
+            (e.best, e.best_peer) = (path.attrs, path.peer);
+        } else {
+            e.best = NO_BEST;
+        }
+        // The same path before and after: only its flags can differ.
+        p.flags & SEL != before
+    }
+
+    /// The decision among several paths. Returns whether the selection
+    /// (best and multipath, their attributes) changed.
+    fn select_many(&self, e: &mut Entry) -> bool {
         let sig = |e: &Entry| -> SmallVec<[(u16, u32, AttrId, u8); 2]> {
             e.paths
                 .iter()
@@ -1637,14 +1677,7 @@ impl State {
             Some(b) => (e.best, e.best_peer) = (b.attrs, b.peer),
             None => e.best = NO_BEST,
         }
-        if touched || sig(e) != before {
-            self.loc_gen += 1;
-            if e.flags & E_LOC_DIRTY == 0 {
-                e.flags |= E_LOC_DIRTY;
-                self.loc_dirty.push(r);
-            }
-        }
-        self.log_out(r, e);
+        sig(e) != before
     }
 
     /// Records that `prefix` needs export re-evaluation.
