@@ -146,19 +146,39 @@ pub struct PrefixTrie<P: TriePrefix, V> {
 
 /// Marks a [`Dir24`] entry that names a 256-entry chunk.
 const CHUNK: u32 = 0x8000_0000;
-/// A [`Dir24`] entry with no covering prefix. Entries hold node index + 1
-/// so that a fresh table is all zeroes (one `calloc`, no 64 MiB fill).
+/// A [`Dir24`] entry with no covering prefix. Other entries hold the value
+/// slot + 1 and the prefix length, so that a fresh table is all zeroes
+/// (one `calloc`, no 64 MiB fill).
 const NO_MATCH: u32 = 0;
+/// The bits of an entry that hold the value slot + 1; above them, six bits
+/// of prefix length.
+const SLOT_BITS: u32 = 25;
+/// Value slots from here on cannot be named by the index (it then turns
+/// itself off: 33 million IPv4 prefixes).
+const MAX_INDEXED_SLOT: u32 = (1 << SLOT_BITS) - 2;
+
+/// The [`Dir24`] entry of value slot `slot` holding a /`len`.
+#[inline]
+fn dir_entry(slot: u32, len: u8) -> u32 {
+    (u32::from(len) << SLOT_BITS) | (slot + 1)
+}
+
+/// The (value slot, prefix length) of a non-chunk [`Dir24`] entry.
+#[inline]
+fn dir_decode(e: u32) -> Option<(u32, u8)> {
+    let slot = (e & ((1 << SLOT_BITS) - 1)).checked_sub(1)?;
+    Some((slot, (e >> SLOT_BITS) as u8))
+}
 
 /// The DIR-24-8 index of Gupta, Lin and McKeown ("Routing lookups in
-/// hardware at memory access speeds", 1998) over the valued nodes of an
-/// IPv4 trie: one entry per /24 naming the node of its longest match, or a
-/// chunk of 256 entries for the /24s that hold longer prefixes. A lookup is
-/// one or two independent memory reads instead of a walk down the trie.
-/// It costs 64 MiB (plus 1 KiB per chunk), so it is opt-in
-/// ([`PrefixTrie::enable_lpm_index`]). It names nodes, which never move
-/// while they hold a value, and is kept up to date by every insert and
-/// remove (a /n prefix touches 2^(24-n) entries).
+/// hardware at memory access speeds", 1998) over the values of an IPv4
+/// trie: one entry per /24 naming the value slot and length of its longest
+/// match, or a chunk of 256 entries for the /24s that hold longer prefixes.
+/// A lookup is one or two dependent memory reads (then the value's own)
+/// instead of a walk down the trie. It costs 64 MiB (plus 1 KiB per
+/// chunk), so it is opt-in ([`PrefixTrie::enable_lpm_index`]). It names
+/// value slots, which never move while they hold a value, and is kept up to
+/// date by every insert and remove (a /n prefix touches 2^(24-n) entries).
 #[derive(Clone, Debug)]
 struct Dir24 {
     t24: Vec<u32>,
@@ -175,14 +195,31 @@ impl Dir24 {
         }
     }
 
-    /// The node of the longest match of `a`.
+    /// The entry of the longest match of `a`.
     #[inline]
-    fn lookup(&self, a: u32) -> Option<u32> {
-        let mut e = self.t24[(a >> 8) as usize];
+    fn lookup(&self, a: u32) -> u32 {
+        let e = self.t24[(a >> 8) as usize];
         if e & CHUNK != 0 {
-            e = self.t8[(((e & !CHUNK) as usize) << 8) | (a & 0xff) as usize];
+            self.t8[(((e & !CHUNK) as usize) << 8) | (a & 0xff) as usize]
+        } else {
+            e
         }
-        e.checked_sub(1)
+    }
+
+    /// The entries of the longest matches of `addrs` into `out` (as long):
+    /// every first-level read is issued before any second-level one, so
+    /// the reads of different addresses overlap (DPDK's
+    /// `rte_lpm_lookup_bulk` does the same).
+    #[inline]
+    fn lookup_many(&self, addrs: &[u32], out: &mut [u32]) {
+        for (o, a) in out.iter_mut().zip(addrs) {
+            *o = self.t24[(a >> 8) as usize];
+        }
+        for (o, a) in out.iter_mut().zip(addrs) {
+            if *o & CHUNK != 0 {
+                *o = self.t8[(((*o & !CHUNK) as usize) << 8) | (a & 0xff) as usize];
+            }
+        }
     }
 
     /// The chunk of /24 number `i`, made from its single entry if need be.
@@ -206,11 +243,11 @@ impl Dir24 {
         c
     }
 
-    /// Node `n` (prefix `key/len`) got a value: it becomes the match
-    /// wherever the current match is shorter.
-    fn insert(&mut self, n: u32, key: u32, len: u8, node_len: impl Fn(u32) -> u8) {
-        let shorter = |e: u32| e == NO_MATCH || node_len(e - 1) < len;
-        let n = n + 1;
+    /// Value slot `slot` (prefix `key/len`) was filled: it becomes the
+    /// match wherever the current match is shorter.
+    fn insert(&mut self, slot: u32, key: u32, len: u8) {
+        let shorter = |e: u32| e == NO_MATCH || (e >> SLOT_BITS) < u32::from(len);
+        let n = dir_entry(slot, len);
         if len <= 24 {
             let start = (key >> 8) as usize;
             for i in start..start + (1usize << (24 - len)) {
@@ -237,11 +274,11 @@ impl Dir24 {
         }
     }
 
-    /// Node `n` (prefix `key/len`) lost its value: `repl` (its longest
-    /// valued ancestor, or `NONE`) takes over where it was the match.
-    fn remove(&mut self, n: u32, key: u32, len: u8, repl: u32) {
-        let n = n + 1;
-        let repl = if repl == NONE { NO_MATCH } else { repl + 1 };
+    /// Value slot `slot` (prefix `key/len`) was emptied: `repl` (the entry
+    /// of its longest valued ancestor, or `NO_MATCH`) takes over where it
+    /// was the match.
+    fn remove(&mut self, slot: u32, key: u32, len: u8, repl: u32) {
+        let n = dir_entry(slot, len);
         let swap = |x: &mut u32| {
             if *x == n {
                 *x = repl;
@@ -307,16 +344,21 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// Builds and then maintains a DIR-24-8 index (Gupta, Lin, McKeown 1998) that makes
     /// [`longest_match`](Self::longest_match) of an IPv4 address one or two
     /// memory reads. Costs 64 MiB. Returns false (and does nothing) for
-    /// IPv6.
+    /// IPv6, and for a trie of more than 33 million prefixes (the most
+    /// the index can name; it also turns itself off when a trie grows
+    /// past that, and lookups walk).
     pub fn enable_lpm_index(&mut self) -> bool {
         if P::Bits::WIDTH != 32 {
             return false;
         }
+        if self.values.len() > MAX_INDEXED_SLOT as usize {
+            return false;
+        }
         let mut d = Box::new(Dir24::new());
-        for (n, node) in self.nodes.iter().enumerate() {
+        for node in &self.nodes {
             if node.value != NONE && self.values[node.value as usize].is_some() {
                 if let Some(k) = node.key.as_u32() {
-                    d.insert(n as u32, k, node.len, |e| self.nodes[e as usize].len);
+                    d.insert(node.value, k, node.len);
                 }
             }
         }
@@ -425,7 +467,13 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
         self.nodes[cur as usize].value = NONE;
         if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), key.as_u32()) {
-            d.remove(cur, k, len, valued);
+            let repl = if valued == NONE {
+                NO_MATCH
+            } else {
+                let v = &self.nodes[valued as usize];
+                dir_entry(v.value, v.len)
+            };
+            d.remove(slot, k, len, repl);
         }
         let old = self.values[slot as usize].take();
         self.free_values.push(slot);
@@ -516,8 +564,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn longest_match(&self, prefix: &P) -> Option<(P, &V)> {
         let (key, len) = (prefix.bits(), prefix.bit_len());
         if let (Some(d), Some(a), 32) = (self.dir.as_deref(), key.as_u32(), len) {
-            let n = &self.nodes[d.lookup(a)? as usize];
-            return Some((P::from_bits(n.key, n.len), self.value(n.value)?));
+            let (slot, len) = dir_decode(d.lookup(a))?;
+            return Some((P::from_bits(key.mask(len), len), self.value(slot)?));
         }
         let nodes = &self.nodes[..];
         let mut best = NONE;
@@ -545,6 +593,44 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
         let n = &nodes[best as usize];
         Some((P::from_bits(n.key, n.len), self.value(n.value)?))
+    }
+
+    /// The longest matches of many keys: `out` is cleared and then holds,
+    /// in order, what [`longest_match`](Self::longest_match) gives for
+    /// each. With the DIR-24-8 index the host keys (/32) are looked up in
+    /// groups, every index read of a group issued before the values are
+    /// read, so that the memory reads of different keys overlap instead of
+    /// waiting on each other (a FIB's bulk lookup, like DPDK's
+    /// `rte_lpm_lookup_bulk`). Without the index it is a loop.
+    pub fn longest_match_many<'a>(&'a self, keys: &[P], out: &mut Vec<Option<(P, &'a V)>>) {
+        const GROUP: usize = 32;
+        out.clear();
+        out.reserve(keys.len());
+        let Some(d) = self.dir.as_deref() else {
+            out.extend(keys.iter().map(|k| self.longest_match(k)));
+            return;
+        };
+        for group in keys.chunks(GROUP) {
+            let mut addrs = [0u32; GROUP];
+            let mut hosts = true;
+            for (a, k) in addrs.iter_mut().zip(group) {
+                match (k.bits().as_u32(), k.bit_len()) {
+                    (Some(x), 32) => *a = x,
+                    _ => hosts = false,
+                }
+            }
+            if !hosts {
+                out.extend(group.iter().map(|k| self.longest_match(k)));
+                continue;
+            }
+            let n = group.len();
+            let mut entries = [0u32; GROUP];
+            d.lookup_many(&addrs[..n], &mut entries[..n]);
+            out.extend(group.iter().zip(&entries[..n]).map(|(k, &e)| {
+                let (slot, len) = dir_decode(e)?;
+                Some((P::from_bits(k.bits().mask(len), len), self.value(slot)?))
+            }));
+        }
     }
 
     /// Every prefix with a value that covers `prefix`, itself included,
@@ -693,11 +779,13 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// index told about a node that gained a value.
     fn slot_or_insert(&mut self, prefix: P) -> u32 {
         let (slot, node, fresh) = self.slot_or_insert_inner(prefix);
-        if fresh {
+        if fresh && self.dir.is_some() {
             let n = &self.nodes[node as usize];
-            if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), n.key.as_u32()) {
-                let nodes = &self.nodes;
-                d.insert(node, k, n.len, |e| nodes[e as usize].len);
+            if slot > MAX_INDEXED_SLOT {
+                // The index cannot name the slot: lookups walk from now on.
+                self.dir = None;
+            } else if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), n.key.as_u32()) {
+                d.insert(slot, k, n.len);
             }
         }
         slot
@@ -937,6 +1025,17 @@ mod tests {
             let want: Vec<_> = m.iter().map(|(p, v)| (*p, *v)).collect();
             prop_assert_eq!(all, want);
             let keys: Vec<Ipv4Net> = m.keys().copied().collect();
+            // The batched lookup agrees with the single one (host keys, and
+            // a group with a non-host key that takes the loop).
+            let mut qs: Vec<Ipv4Net> = probes.iter().map(|&(a, _)| net(a & 0xf0ff_00ff, 32)).collect();
+            qs.extend(keys.iter().map(|p| net(u32::from(p.addr()), 32)));
+            qs.extend(probes.iter().map(|&(a, l)| net(a & 0xf0ff_00ff, l)));
+            let want: Vec<_> = qs.iter().map(|q| t.longest_match(q).map(|(p, v)| (p, *v))).collect();
+            let mut got = Vec::new();
+            for tr in [&t, &ti, &tl] {
+                tr.longest_match_many(&qs, &mut got);
+                prop_assert_eq!(got.iter().map(|r| r.map(|(p, v)| (p, *v))).collect::<Vec<_>>(), want.clone());
+            }
             for (a, l) in probes.into_iter().map(|(a, l)| (a & 0xf0ff_00ff, l)).chain(keys.iter().map(|p| (u32::from(p.addr()), p.prefix_len()))) {
                 let q = net(a, l);
                 prop_assert_eq!(t.get(&q), m.get(&q));
@@ -986,12 +1085,24 @@ mod tests {
         }
         let mut late = plain.clone();
         late.enable_lpm_index();
+        let mut qs = Vec::new();
         for _ in 0..50_000 {
             let a = (next() & 0x0f0f_ffff) | 0x0a00_0000;
             let q = net(a, 32);
             let want = plain.longest_match(&q).map(|(p, v)| (p, *v));
             assert_eq!(indexed.longest_match(&q).map(|(p, v)| (p, *v)), want, "{q}");
             assert_eq!(late.longest_match(&q).map(|(p, v)| (p, *v)), want, "{q}");
+            qs.push(q);
+        }
+        let want: Vec<_> = qs
+            .iter()
+            .map(|q| plain.longest_match(q).map(|(p, v)| (p, *v)))
+            .collect();
+        let mut got = Vec::new();
+        for t in [&indexed, &late] {
+            t.longest_match_many(&qs, &mut got);
+            let got: Vec<_> = got.iter().map(|r| r.map(|(p, v)| (p, *v))).collect();
+            assert_eq!(got, want);
         }
     }
 
