@@ -140,6 +140,15 @@ pub struct PrefixTrie<P: TriePrefix, V> {
     free_values: Vec<u32>,
     len: usize,
     dir: Option<Box<Dir24>>,
+    /// The nodes the last insertion walked through, root first, and its
+    /// key: the next insertion starts from the deepest of them that covers
+    /// its key rather than from the root (a finger, like the hint of C++'s
+    /// `map::insert(hint, value)`). Routes mostly arrive in runs of
+    /// neighbouring prefixes (an UPDATE's NLRI, a table sent in order), so
+    /// most insertions then walk a few nodes instead of twenty. Insertion
+    /// never moves or frees a node; removal clears the finger.
+    finger: Vec<u32>,
+    finger_key: P::Bits,
 }
 
 //----------- Dir24 -----------------------------------------------------------
@@ -338,6 +347,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             free_values: Vec::new(),
             len: 0,
             dir: None,
+            finger: Vec::new(),
+            finger_key: P::Bits::default(),
         }
     }
 
@@ -478,6 +489,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         let old = self.values[slot as usize].take();
         self.free_values.push(slot);
         self.len -= 1;
+        self.finger.clear();
         if cur != 0 {
             self.compact(cur, parent);
             // `cur` may have left `parent` (a branch node) with one child.
@@ -711,7 +723,10 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn reserved_bytes(&self) -> usize {
         self.nodes.capacity() * size_of::<Node<P::Bits>>()
             + self.values.capacity() * size_of::<Option<V>>()
-            + (self.free_nodes.capacity() + self.free_values.capacity() + self.slot_node.capacity())
+            + (self.free_nodes.capacity()
+                + self.free_values.capacity()
+                + self.slot_node.capacity()
+                + self.finger.capacity())
                 * 4
             + self.dir.as_ref().map_or(0, |d| d.bytes())
     }
@@ -794,8 +809,19 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// (value slot, its node, whether the node just gained it).
     fn slot_or_insert_inner(&mut self, prefix: P) -> (u32, u32, bool) {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
-        let mut cur = 0u32;
+        // Every node of the finger covers the finger's key, so those no
+        // longer than the bits both keys share cover `key` too.
+        let shared = key.common(self.finger_key).min(len);
+        while let Some(&n) = self.finger.last() {
+            if self.nodes[n as usize].len <= shared {
+                break;
+            }
+            self.finger.pop();
+        }
+        let mut cur = self.finger.pop().unwrap_or(0);
+        self.finger_key = key;
         loop {
+            self.finger.push(cur);
             let n = &self.nodes[cur as usize];
             if n.len == len {
                 if n.value == NONE {
@@ -1103,6 +1129,51 @@ mod tests {
             t.longest_match_many(&qs, &mut got);
             let got: Vec<_> = got.iter().map(|r| r.map(|(p, v)| (p, *v))).collect();
             assert_eq!(got, want);
+        }
+    }
+
+    /// Insertions start from the last insertion's walk (the finger): runs
+    /// of neighbouring, nested and unrelated prefixes, with removals in
+    /// between, agree with a `BTreeMap`.
+    #[test]
+    fn finger_insertions_agree_with_btreemap() {
+        let mut s: u64 = 11;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 32) as u32
+        };
+        let mut t = PrefixTrie::<Ipv4Net, u32>::new();
+        let mut m = BTreeMap::new();
+        let mut base = 0u32;
+        for i in 0..40_000u32 {
+            // Mostly walks near the previous prefix, sometimes a jump.
+            if next() % 16 == 0 {
+                base = next();
+            }
+            let a = base ^ (next() & [0xff, 0xfff, 0xffff, 0xff_ffff][next() as usize % 4]);
+            let p = net(a, (next() % 33) as u8);
+            if next() % 8 == 0 {
+                assert_eq!(t.remove(p), m.remove(&p));
+            } else {
+                assert_eq!(t.insert(p, i), m.insert(p, i));
+            }
+            if i % 5000 == 0 {
+                assert!(
+                    t.iter()
+                        .map(|(p, v)| (p, *v))
+                        .eq(m.iter().map(|(p, v)| (*p, *v)))
+                );
+            }
+        }
+        assert!(
+            t.iter()
+                .map(|(p, v)| (p, *v))
+                .eq(m.iter().map(|(p, v)| (*p, *v)))
+        );
+        for (p, v) in &m {
+            assert_eq!(t.get(p), Some(v));
         }
     }
 
