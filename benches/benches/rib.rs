@@ -97,6 +97,30 @@ fn insert(c: &mut Criterion, t: &Tables) {
             BatchSize::PerIteration,
         )
     });
+    // What a speaker receiving the table from its only (eBGP) peer does:
+    // both change streams drained every 10,000 routes, the sender's own
+    // Adj-RIB-Out included (it gets nothing back).
+    g.bench_function("bgp-rib+drains (speaker)", |b| {
+        b.iter_batched(
+            || (new_rib(), input.clone()),
+            |((mut rib, p), input)| {
+                let mut pending = 0;
+                for (attrs, nlri) in input {
+                    pending += nlri.len();
+                    rib.announce(p, attrs, &nlri).unwrap();
+                    if pending >= 10_000 {
+                        pending = 0;
+                        black_box(rib.drain_loc_rib().len());
+                        black_box(rib.drain_adj_rib_out(p).unwrap().len());
+                    }
+                }
+                black_box(rib.drain_loc_rib().len());
+                black_box(rib.drain_adj_rib_out(p).unwrap().len());
+                rib
+            },
+            BatchSize::PerIteration,
+        )
+    });
     g.bench_function("bgp-rib-trie", |b| {
         b.iter_batched(
             || (),
