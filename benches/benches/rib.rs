@@ -97,6 +97,30 @@ fn insert(c: &mut Criterion, t: &Tables) {
             BatchSize::PerIteration,
         )
     });
+    // What a speaker receiving the table from its only (eBGP) peer does:
+    // both change streams drained every 10,000 routes, the sender's own
+    // Adj-RIB-Out included (it gets nothing back).
+    g.bench_function("bgp-rib+drains (speaker)", |b| {
+        b.iter_batched(
+            || (new_rib(), input.clone()),
+            |((mut rib, p), input)| {
+                let mut pending = 0;
+                for (attrs, nlri) in input {
+                    pending += nlri.len();
+                    rib.announce(p, attrs, &nlri).unwrap();
+                    if pending >= 10_000 {
+                        pending = 0;
+                        black_box(rib.drain_loc_rib().len());
+                        black_box(rib.drain_adj_rib_out(p).unwrap().len());
+                    }
+                }
+                black_box(rib.drain_loc_rib().len());
+                black_box(rib.drain_adj_rib_out(p).unwrap().len());
+                rib
+            },
+            BatchSize::PerIteration,
+        )
+    });
     g.bench_function("bgp-rib-trie", |b| {
         b.iter_batched(
             || (),
@@ -183,6 +207,20 @@ fn lpm(c: &mut Criterion, t: &Tables) {
             s
         })
     });
+    let hosts: Vec<Ipv4Net> = addrs.iter().map(|a| Ipv4Net::from(*a)).collect();
+    g.bench_function("bgp-rib-trie+dir24 batched", |b| {
+        let mut out = Vec::with_capacity(hosts.len());
+        b.iter(|| {
+            let mut s = 0u64;
+            for group in hosts.chunks(1024) {
+                trie.longest_match_many(group, &mut out);
+                for (p, v) in out.iter().flatten() {
+                    s += u64::from(**v) + u64::from(p.prefix_len());
+                }
+            }
+            s
+        })
+    });
     drop(trie);
 
     let (mut rib, p) = new_rib();
@@ -210,6 +248,20 @@ fn lpm(c: &mut Criterion, t: &Tables) {
     }
     rib.drain_loc_rib();
     g.bench_function("bgp-rib+dir24", |b| b.iter(|| rib_lookup(&rib)));
+    let ips: Vec<IpAddr> = addrs.iter().map(|a| IpAddr::V4(*a)).collect();
+    g.bench_function("bgp-rib+dir24 lookup_many", |b| {
+        let mut out = Vec::with_capacity(1024);
+        b.iter(|| {
+            let mut s = 0u64;
+            for group in ips.chunks(1024) {
+                rib.lookup_many(group, &mut out);
+                for (p, _, attrs) in out.iter().flatten() {
+                    s += u64::from(p.prefix_len()) + u64::from(attrs.med.unwrap_or(0));
+                }
+            }
+            s
+        })
+    });
     drop(rib);
 
     let mut pt = prefix_trie::PrefixMap::<Ipv4Net, u32>::new();

@@ -1,21 +1,59 @@
 //! Inserts the full IPv4 and IPv6 tables from one peer into a RIB once and
 //! prints the time: a fixed amount of work for `perf record` or
 //! `valgrind --tool=callgrind`.
+//!
+//! With the argument `speaker` the peer's session is up and both change
+//! streams (Loc-RIB, and the sender's own Adj-RIB-Out, which gets nothing)
+//! are drained every 10,000 routes, as the example speaker does.
+//!
+//! With `churn` (or `churn-out`, adding one established eBGP peer whose
+//! Adj-RIB-Out is drained too) it loads the IPv4 table and then replays the
+//! one-day churn as the `rib` bench does; `replay` is then the function to
+//! count (`--toggle-collect=rib_insert_once::replay`).
 #![allow(missing_docs)]
 #![allow(clippy::disallowed_methods)] // a benchmark harness reads the clock
 
 use std::net::IpAddr;
 use std::time::Instant;
 
-use bgp_benches::rib_data;
+use bgp_benches::rib_data::{self, ChurnOp};
 use bgp_rib::policy::PeerInfo;
-use bgp_rib::{PeerConfig, Rib, RibConfig};
+use bgp_rib::{PeerConfig, PeerId, Rib, RibConfig};
 use bgp_wire::Nlri;
 
+/// The churn replay of the `rib` bench.
+#[inline(never)]
+fn replay(rib: &mut Rib, p: PeerId, out: Option<PeerId>, ops: &[ChurnOp]) {
+    let mut pending = 0usize;
+    for (k, chunk) in ops.chunks(10).enumerate() {
+        let attrs = rib_data::attrs(0, 2_000_000 + k as u32, false);
+        for op in chunk {
+            match op {
+                ChurnOp::Announce(n) => rib.announce(p, attrs.clone(), &[Nlri::new(*n)]).unwrap(),
+                ChurnOp::Withdraw(n) => rib.withdraw(p, &[Nlri::new(*n)]).unwrap(),
+            }
+        }
+        pending += chunk.len();
+        if pending >= 10_000 {
+            pending = 0;
+            std::hint::black_box(rib.drain_loc_rib().len());
+            if let Some(o) = out {
+                std::hint::black_box(rib.drain_adj_rib_out(o).unwrap().len());
+            }
+        }
+    }
+    std::hint::black_box(rib.drain_loc_rib().len());
+}
+
 fn main() {
-    let Some(t) = rib_data::load_or_skip("rib_insert_once") else {
+    let Some(mut t) = rib_data::load_or_skip("rib_insert_once") else {
         return;
     };
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let churn = mode.starts_with("churn");
+    if churn {
+        t.v6.clear();
+    }
     let mut input = Vec::new();
     for (table, v6) in [(&t.v4, false), (&t.v6, true)] {
         for (set, ps) in rib_data::groups(table) {
@@ -36,13 +74,56 @@ fn main() {
             role: None,
         }))
         .unwrap();
+    let speaker = mode == "speaker";
+    if speaker || churn {
+        rib.peer_up(p).unwrap();
+    }
+    let out = (mode == "churn-out").then(|| {
+        let o = rib
+            .add_peer(PeerConfig::new(PeerInfo {
+                address: IpAddr::from([192, 0, 2, 2]),
+                local_address: IpAddr::from([192, 0, 2, 254]),
+                asn: 64700,
+                local_asn: 65000,
+                router_id: [10, 0, 0, 2].into(),
+                role: None,
+            }))
+            .unwrap();
+        rib.peer_up(o).unwrap();
+        o
+    });
     let start = Instant::now();
+    let mut pending = 0;
     for (attrs, nlri) in input {
+        pending += nlri.len();
         rib.announce(p, attrs, &nlri).unwrap();
+        if speaker && pending >= 10_000 {
+            pending = 0;
+            std::hint::black_box(rib.drain_loc_rib().len());
+            std::hint::black_box(rib.drain_adj_rib_out(p).unwrap().len());
+        }
+    }
+    if speaker {
+        std::hint::black_box(rib.drain_loc_rib().len());
+        std::hint::black_box(rib.drain_adj_rib_out(p).unwrap().len());
     }
     let el = start.elapsed();
     println!(
         "{n} routes in {el:?}: {:.2} M routes/s",
         n as f64 / el.as_secs_f64() / 1e6
     );
+    if churn {
+        rib.drain_loc_rib();
+        if let Some(o) = out {
+            rib.drain_adj_rib_out(o).unwrap();
+        }
+        let start = Instant::now();
+        replay(&mut rib, p, out, &t.churn);
+        let el = start.elapsed();
+        println!(
+            "{} churn operations in {el:?}: {:.0} K ops/s",
+            t.churn.len(),
+            t.churn.len() as f64 / el.as_secs_f64() / 1e3
+        );
+    }
 }

@@ -183,9 +183,15 @@ struct OutPath {
 /// Everything stored for one prefix: the paths of every peer (the
 /// Adj-RIBs-In, with the Loc-RIB selection as flags) and what every peer was
 /// sent (the Adj-RIBs-Out).
+///
+/// Aligned to its 64 octets so that each entry is one cache line: an
+/// address lookup or a drain then misses the cache once per entry, not
+/// twice.
 #[derive(Debug)]
+#[repr(align(64))]
 struct Entry {
-    paths: Vec<Path>,
+    /// One path inline (a prefix from one peer costs no allocation).
+    paths: SmallVec<[Path; 1]>,
     out: Vec<OutPath>,
     /// 1 + the absolute position of the latest export-log record of this
     /// prefix (0: none).
@@ -203,7 +209,7 @@ const NO_BEST: AttrId = AttrId(u32::MAX);
 impl Default for Entry {
     fn default() -> Self {
         Self {
-            paths: Vec::new(),
+            paths: SmallVec::new(),
             out: Vec::new(),
             logged_at: 0,
             best: NO_BEST,
@@ -230,6 +236,35 @@ struct Peer {
     stale_deadline: [Option<Instant>; 2],
     default_gen: u64,
     default_active: [bool; 2],
+}
+
+/// Where a prefix's [`Entry`] lives: its value slot in its family's trie
+/// (bit 31 set for IPv6). The change logs keep these rather than prefixes,
+/// so that draining them reaches each entry without a walk down the trie.
+/// A slot stays with its prefix while the entry exists; a logged slot whose
+/// entry was removed may have been given to another prefix, so readers
+/// check the entry (its `logged_at`, or the prefix) before trusting it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SlotRef(u32);
+
+const V6_SLOT: u32 = 1 << 31;
+
+impl SlotRef {
+    fn new(prefix: &IpNet, slot: u32) -> Self {
+        // Invariant: a trie of 2^31 entries (128 GiB of them) is not
+        // possible, so bit 31 is free.
+        debug_assert!(slot < V6_SLOT);
+        match prefix {
+            IpNet::V4(_) => Self(slot),
+            IpNet::V6(_) => Self(slot | V6_SLOT),
+        }
+    }
+    fn is_v6(self) -> bool {
+        self.0 & V6_SLOT != 0
+    }
+    fn slot(self) -> u32 {
+        self.0 & !V6_SLOT
+    }
 }
 
 fn family_index(prefix: &IpNet) -> usize {
@@ -299,8 +334,8 @@ struct State {
     attrs: AttrTable,
     peers: Vec<Option<Peer>>,
     resolver: Box<dyn NextHopResolver + Send + Sync>,
-    loc_dirty: Vec<IpNet>,
-    out_log: Vec<IpNet>,
+    loc_dirty: Vec<SlotRef>,
+    out_log: Vec<SlotRef>,
     out_base: u64,
     max_cursor: u64,
     /// The log length at which [`State::compact_log`] next looks at every
@@ -335,6 +370,24 @@ macro_rules! by_family {
                 let $trie = &mut $self.v6;
                 $body
             }
+        }
+    };
+}
+
+/// Runs `$body` with `$trie` the trie `$r` refers to, `$slot` its slot and
+/// `$wrap` the `IpNet` constructor of the family.
+macro_rules! by_ref {
+    ($self:ident, $r:expr, |$trie:ident, $slot:ident, $wrap:ident| $body:expr) => {
+        if $r.is_v6() {
+            let $trie = &mut $self.v6;
+            let $slot = $r.slot();
+            let $wrap = IpNet::V6;
+            $body
+        } else {
+            let $trie = &mut $self.v4;
+            let $slot = $r.slot();
+            let $wrap = IpNet::V4;
+            $body
         }
     };
 }
@@ -383,9 +436,9 @@ impl Rib {
     /// Re-runs the decision process everywhere, after the resolver's
     /// answers changed.
     pub fn next_hops_changed(&mut self) {
-        self.walk(|st, prefix, e| {
+        self.walk(|st, _, r, e| {
             if !e.paths.is_empty() {
-                st.recompute(prefix, e, false);
+                st.recompute(r, e, false);
             }
         });
     }
@@ -726,12 +779,15 @@ impl Rib {
     pub fn drain_loc_rib(&mut self) -> Vec<LocRibChange> {
         let dirty = std::mem::take(&mut self.st.loc_dirty);
         let mut out = Vec::with_capacity(dirty.len());
-        for prefix in dirty {
+        for r in dirty {
             let st = &mut self.st;
-            by_family!(self, prefix, |trie, p| {
-                let Some(e) = trie.get_mut(&p) else {
+            by_ref!(self, r, |trie, slot, wrap| {
+                // Invariant: a dirty entry is not removable, so its slot
+                // still holds it.
+                let Some((p, e)) = trie.by_slot_mut(slot) else {
                     continue;
                 };
+                let prefix = wrap(p);
                 e.flags &= !E_LOC_DIRTY;
                 let paths = st.selected(e);
                 if paths.is_empty() {
@@ -773,30 +829,74 @@ impl Rib {
         let full = p.full_sync;
         let families = p.cfg.families;
         let has_default = p.cfg.default_originate.is_some();
-        let mut prefixes: Vec<IpNet> = if full {
-            let mut v: Vec<IpNet> = Vec::with_capacity(self.v4.len() + self.v6.len());
+        let single = !p.cfg.route_server_client && p.cfg.add_path_send == AddPathSend::Single;
+        // Whether `e` may have anything for `t` to be sent or withdrawn: a
+        // cheap test that spares the export work for the prefixes `t` was
+        // never sent and cannot be (its own routes, under the usual
+        // single-path export), e.g. everything a router's only peer sent it.
+        // `export` decides the rest.
+        let wanted = |e: &Entry| {
+            e.out.iter().any(|o| o.peer == t)
+                || if single {
+                    e.best != NO_BEST && e.best_peer != t
+                } else {
+                    e.paths
+                        .iter()
+                        .any(|x| x.flags & P_ELIGIBLE != 0 && x.peer != t)
+                }
+        };
+        // (prefix, slot): in prefix order, once each.
+        let mut items: Vec<(IpNet, Option<SlotRef>)> = Vec::new();
+        if full {
+            items.reserve(self.v4.len() + self.v6.len());
             if families.contains(Family::IPV4_UNICAST) {
-                v.extend(self.v4.iter().map(|(p, _)| IpNet::V4(p)));
+                for (q, s, e) in self.v4.iter_slots() {
+                    if wanted(e) {
+                        let q = IpNet::V4(q);
+                        items.push((q, Some(SlotRef::new(&q, s))));
+                    }
+                }
             }
             if families.contains(Family::IPV6_UNICAST) {
-                v.extend(self.v6.iter().map(|(p, _)| IpNet::V6(p)));
+                for (q, s, e) in self.v6.iter_slots() {
+                    if wanted(e) {
+                        let q = IpNet::V6(q);
+                        items.push((q, Some(SlotRef::new(&q, s))));
+                    }
+                }
             }
             // Prefixes of the other families that the peer was sent
             // before are not possible: families do not change.
-            v
         } else {
-            let start = (p.cursor - self.st.out_base) as usize;
-            let mut v = self.st.out_log[start..].to_vec();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
+            let cursor = p.cursor;
+            let start = (cursor - self.st.out_base) as usize;
+            for (k, &r) in self.st.out_log[start..].iter().enumerate() {
+                let got = if r.is_v6() {
+                    self.v6.by_slot(r.slot()).map(|(q, e)| (IpNet::V6(q), e))
+                } else {
+                    self.v4.by_slot(r.slot()).map(|(q, e)| (IpNet::V4(q), e))
+                };
+                // Only the entry's latest record counts: that drops the
+                // repeats, and the records of removed entries whose slot
+                // went to another prefix since.
+                if let Some((q, e)) = got {
+                    if e.logged_at == cursor + k as u64 + 1 && wanted(e) {
+                        items.push((q, Some(r)));
+                    }
+                }
+            }
+            items.sort_unstable_by_key(|x| x.0);
+        }
         if has_default {
             self.refresh_default_condition(t);
-            prefixes.push(IpNet::V4(Ipv4Net::default()));
-            prefixes.push(IpNet::V6(Ipv6Net::default()));
-            prefixes.sort_unstable();
-            prefixes.dedup();
+            let d4 = IpNet::V4(Ipv4Net::default());
+            let d6 = IpNet::V6(Ipv6Net::default());
+            let s4 = self.v4.slot_of(&Ipv4Net::default());
+            let s6 = self.v6.slot_of(&Ipv6Net::default());
+            items.push((d4, s4.map(|s| SlotRef::new(&d4, s))));
+            items.push((d6, s6.map(|s| SlotRef::new(&d6, s))));
+            items.sort_by_key(|x| x.0);
+            items.dedup_by_key(|x| x.0);
         }
         {
             let end = self.st.out_base + self.st.out_log.len() as u64;
@@ -807,18 +907,24 @@ impl Rib {
             self.st.compact_log();
         }
         let mut cache = ExportCache::default();
-        for prefix in prefixes {
+        for (prefix, r) in items {
             let st = &mut self.st;
             by_family!(self, prefix, |trie, p| {
-                let desired = st.export(t, prefix, trie.get(&p), &mut cache);
-                if desired.is_empty()
-                    && trie
-                        .get(&p)
-                        .is_none_or(|e| e.out.iter().all(|o| o.peer != t))
-                {
+                // The slot, if it still holds `p` (a default-originate
+                // entry made in this loop may have reused a freed one).
+                let slot = r
+                    .map(SlotRef::slot)
+                    .filter(|&s| trie.by_slot(s).is_some_and(|(q, _)| q == p))
+                    .or_else(|| trie.slot_of(&p));
+                let e = slot.and_then(|s| trie.by_slot(s)).map(|x| x.1);
+                let desired = st.export(t, prefix, e, &mut cache);
+                if desired.is_empty() && e.is_none_or(|e| e.out.iter().all(|o| o.peer != t)) {
                     continue;
                 }
-                let e = trie.get_or_insert_with(p, Entry::default);
+                let e = match slot.and_then(|s| trie.by_slot_mut(s)) {
+                    Some((_, e)) => e,
+                    None => trie.get_or_insert_with(p, Entry::default),
+                };
                 st.reconcile(t, prefix, e, desired, &mut acc);
                 if e.removable() {
                     trie.remove(p);
@@ -933,6 +1039,57 @@ impl Rib {
                         let b = pick(e)?;
                         Some((IpNet::V6(p), PeerId(b.peer), self.st.attrs.get(b.attrs)))
                     })
+            }
+        }
+    }
+
+    /// [`lookup`](Self::lookup) of many addresses: `out` is cleared and
+    /// then holds one answer per address, in order. With the DIR-24-8 index
+    /// ([`RibConfig::ipv4_lpm_index`]) the IPv4 addresses are looked up in
+    /// groups whose memory reads overlap
+    /// ([`PrefixTrie::longest_match_many`]), which is faster per address
+    /// than one call per address when the table is larger than the caches.
+    pub fn lookup_many<'a>(
+        &'a self,
+        addrs: &[IpAddr],
+        out: &mut Vec<Option<(IpNet, PeerId, &'a Arc<RouteAttrs>)>>,
+    ) {
+        const GROUP: usize = 64;
+        out.clear();
+        out.reserve(addrs.len());
+        let mut hosts: Vec<Ipv4Net> = Vec::with_capacity(GROUP.min(addrs.len()));
+        let mut found = Vec::with_capacity(GROUP.min(addrs.len()));
+        for group in addrs.chunks(GROUP) {
+            hosts.clear();
+            for a in group {
+                match a {
+                    IpAddr::V4(a) => hosts.push(Ipv4Net::from(*a)),
+                    IpAddr::V6(_) => break,
+                }
+            }
+            if hosts.len() < group.len() {
+                out.extend(group.iter().map(|a| self.lookup(*a)));
+                continue;
+            }
+            self.v4.longest_match_many(&hosts, &mut found);
+            // The entries' best paths, then their attribute sets: each
+            // pass's reads are independent of each other.
+            let mut best = [(NO_BEST, 0u16); GROUP];
+            for (b, f) in best.iter_mut().zip(&found) {
+                if let Some((_, e)) = f {
+                    *b = (e.best, e.best_peer);
+                }
+            }
+            for ((a, f), &(id, peer)) in group.iter().zip(&found).zip(&best) {
+                let hit = match f {
+                    Some((p, _)) if id != NO_BEST => {
+                        Some((IpNet::V4(*p), PeerId(peer), self.st.attrs.get(id)))
+                    }
+                    // No match, or a match without a best path (then a
+                    // shorter prefix may have one): the single lookup's way.
+                    _ => self.lookup(*a),
+                };
+                out.push(hit);
             }
         }
     }
@@ -1078,11 +1235,11 @@ impl Rib {
     }
 
     /// Calls `f` on every entry (unordered), then drops the removable ones.
-    fn walk(&mut self, mut f: impl FnMut(&mut State, IpNet, &mut Entry)) {
+    fn walk(&mut self, mut f: impl FnMut(&mut State, IpNet, SlotRef, &mut Entry)) {
         let st = &mut self.st;
         let mut dead = Vec::new();
-        self.v4.for_each_mut(|p, e| {
-            f(st, IpNet::V4(p), e);
+        self.v4.for_each_slot_mut(|s, p, e| {
+            f(st, IpNet::V4(p), SlotRef(s), e);
             if e.removable() {
                 dead.push(p);
             }
@@ -1091,8 +1248,8 @@ impl Rib {
             self.v4.remove(p);
         }
         let mut dead = Vec::new();
-        self.v6.for_each_mut(|p, e| {
-            f(st, IpNet::V6(p), e);
+        self.v6.for_each_slot_mut(|s, p, e| {
+            f(st, IpNet::V6(p), SlotRef(s | V6_SLOT), e);
             if e.removable() {
                 dead.push(p);
             }
@@ -1115,7 +1272,7 @@ impl Rib {
         }
         let t = peer.0;
         // The Adj-RIB-Out of a closed session is empty; nothing is sent.
-        self.walk(|st, _, e| {
+        self.walk(|st, _, _, e| {
             e.out.retain(|o| {
                 if o.peer == t {
                     st.attrs.release(o.attrs);
@@ -1131,7 +1288,7 @@ impl Rib {
 
     /// Removes `peer`'s paths (those `which` names) in the families flagged.
     fn sweep(&mut self, peer: u16, fams: [bool; 2], which: Sweep) {
-        self.walk(|st, prefix, e| {
+        self.walk(|st, prefix, r, e| {
             if !fams[family_index(&prefix)] {
                 return;
             }
@@ -1152,13 +1309,13 @@ impl Rib {
                 !go
             });
             if e.paths.len() != before {
-                st.recompute(prefix, e, touched);
+                st.recompute(r, e, touched);
             }
         });
     }
 
     fn mark_stale_slot(&mut self, peer: u16, fam: usize, deadline: Option<Instant>) {
-        self.walk(|_, prefix, e| {
+        self.walk(|_, prefix, _, e| {
             if family_index(&prefix) == fam {
                 for p in e.paths.iter_mut().filter(|p| p.peer == peer) {
                     p.flags |= P_STALE;
@@ -1221,7 +1378,8 @@ impl Rib {
     ) {
         let st = &mut self.st;
         by_family!(self, prefix, |trie, p| {
-            let e = trie.get_or_insert_with(p, Entry::default);
+            let (slot, e) = trie.get_or_insert_slot_with(p, Entry::default);
+            let r = SlotRef::new(&prefix, slot);
             let flags = path_id.map_or(0, |_| P_PATH_ID) | source_bits(source);
             let mut touched = false;
             if let Some(x) = e.paths.iter_mut().find(|x| x.is(peer, path_id)) {
@@ -1247,7 +1405,7 @@ impl Rib {
                     flags,
                 });
             }
-            st.recompute(prefix, e, touched);
+            st.recompute(r, e, touched);
         })
     }
 
@@ -1255,7 +1413,7 @@ impl Rib {
         let prefix = prefix.trunc();
         let st = &mut self.st;
         by_family!(self, prefix, |trie, p| {
-            let Some(e) = trie.get_mut(&p) else {
+            let Some((slot, e)) = trie.get_slot_mut(&p) else {
                 return;
             };
             let Some(i) = e.paths.iter().position(|x| x.is(peer, path_id)) else {
@@ -1263,7 +1421,8 @@ impl Rib {
             };
             let x = e.paths.remove(i);
             st.attrs.release(x.attrs);
-            st.recompute(prefix, e, x.flags & (P_BEST | P_MULTI) != 0);
+            let r = SlotRef::new(&prefix, slot);
+            st.recompute(r, e, x.flags & (P_BEST | P_MULTI) != 0);
             if e.removable() {
                 trie.remove(p);
             }
@@ -1495,7 +1654,46 @@ impl State {
     /// Runs the decision process for one prefix after its paths changed
     /// and records what changed. `touched`: a selected path was removed or
     /// changed in place, so the Loc-RIB changed whatever the new selection.
-    fn recompute(&mut self, prefix: IpNet, e: &mut Entry, touched: bool) {
+    fn recompute(&mut self, r: SlotRef, e: &mut Entry, touched: bool) {
+        let changed = if e.paths.len() <= 1 {
+            self.select_one(e)
+        } else {
+            self.select_many(e)
+        };
+        if touched || changed {
+            self.loc_gen += 1;
+            if e.flags & E_LOC_DIRTY == 0 {
+                e.flags |= E_LOC_DIRTY;
+                self.loc_dirty.push(r);
+            }
+        }
+        self.log_out(r, e);
+    }
+
+    /// The decision for at most one path: it is best when its next hop
+    /// resolves. Returns whether the selection changed.
+    fn select_one(&self, e: &mut Entry) -> bool {
+        const SEL: u8 = P_BEST | P_MULTI;
+        let Some(p) = e.paths.first_mut() else {
+            e.best = NO_BEST;
+            return false;
+        };
+        let before = p.flags & SEL;
+        p.flags &= !(SEL | P_ELIGIBLE);
+        let path = *p;
+        if self.igp_cost(&path).is_some() {
+            p.flags |= P_ELIGIBLE | P_BEST;
+            (e.best, e.best_peer) = (path.attrs, path.peer);
+        } else {
+            e.best = NO_BEST;
+        }
+        // The same path before and after: only its flags can differ.
+        p.flags & SEL != before
+    }
+
+    /// The decision among several paths. Returns whether the selection
+    /// (best and multipath, their attributes) changed.
+    fn select_many(&self, e: &mut Entry) -> bool {
         let sig = |e: &Entry| -> SmallVec<[(u16, u32, AttrId, u8); 2]> {
             e.paths
                 .iter()
@@ -1535,25 +1733,18 @@ impl State {
             Some(b) => (e.best, e.best_peer) = (b.attrs, b.peer),
             None => e.best = NO_BEST,
         }
-        if touched || sig(e) != before {
-            self.loc_gen += 1;
-            if e.flags & E_LOC_DIRTY == 0 {
-                e.flags |= E_LOC_DIRTY;
-                self.loc_dirty.push(prefix);
-            }
-        }
-        self.log_out(prefix, e);
+        sig(e) != before
     }
 
     /// Records that `prefix` needs export re-evaluation.
-    fn log_out(&mut self, prefix: IpNet, e: &mut Entry) {
+    fn log_out(&mut self, r: SlotRef, e: &mut Entry) {
         if self.established == 0 {
             return;
         }
         if e.logged_at > self.max_cursor && e.logged_at > self.out_base {
             return; // logged, and no peer has read it yet
         }
-        self.out_log.push(prefix);
+        self.out_log.push(r);
         e.logged_at = self.out_base + self.out_log.len() as u64;
     }
 

@@ -135,28 +135,59 @@ pub struct PrefixTrie<P: TriePrefix, V> {
     nodes: Vec<Node<P::Bits>>,
     free_nodes: Vec<u32>,
     values: Vec<Option<V>>,
+    /// The node of each value slot (stale for a free slot).
+    slot_node: Vec<u32>,
     free_values: Vec<u32>,
     len: usize,
     dir: Option<Box<Dir24>>,
+    /// The nodes the last insertion walked through, root first, and its
+    /// key: the next insertion starts from the deepest of them that covers
+    /// its key rather than from the root (a finger, like the hint of C++'s
+    /// `map::insert(hint, value)`). Routes mostly arrive in runs of
+    /// neighbouring prefixes (an UPDATE's NLRI, a table sent in order), so
+    /// most insertions then walk a few nodes instead of twenty. Insertion
+    /// never moves or frees a node; removal clears the finger.
+    finger: Vec<u32>,
+    finger_key: P::Bits,
 }
 
 //----------- Dir24 -----------------------------------------------------------
 
 /// Marks a [`Dir24`] entry that names a 256-entry chunk.
 const CHUNK: u32 = 0x8000_0000;
-/// A [`Dir24`] entry with no covering prefix. Entries hold node index + 1
-/// so that a fresh table is all zeroes (one `calloc`, no 64 MiB fill).
+/// A [`Dir24`] entry with no covering prefix. Other entries hold the value
+/// slot + 1 and the prefix length, so that a fresh table is all zeroes
+/// (one `calloc`, no 64 MiB fill).
 const NO_MATCH: u32 = 0;
+/// The bits of an entry that hold the value slot + 1; above them, six bits
+/// of prefix length.
+const SLOT_BITS: u32 = 25;
+/// Value slots from here on cannot be named by the index (it then turns
+/// itself off: 33 million IPv4 prefixes).
+const MAX_INDEXED_SLOT: u32 = (1 << SLOT_BITS) - 2;
+
+/// The [`Dir24`] entry of value slot `slot` holding a /`len`.
+#[inline]
+fn dir_entry(slot: u32, len: u8) -> u32 {
+    (u32::from(len) << SLOT_BITS) | (slot + 1)
+}
+
+/// The (value slot, prefix length) of a non-chunk [`Dir24`] entry.
+#[inline]
+fn dir_decode(e: u32) -> Option<(u32, u8)> {
+    let slot = (e & ((1 << SLOT_BITS) - 1)).checked_sub(1)?;
+    Some((slot, (e >> SLOT_BITS) as u8))
+}
 
 /// The DIR-24-8 index of Gupta, Lin and McKeown ("Routing lookups in
-/// hardware at memory access speeds", 1998) over the valued nodes of an
-/// IPv4 trie: one entry per /24 naming the node of its longest match, or a
-/// chunk of 256 entries for the /24s that hold longer prefixes. A lookup is
-/// one or two independent memory reads instead of a walk down the trie.
-/// It costs 64 MiB (plus 1 KiB per chunk), so it is opt-in
-/// ([`PrefixTrie::enable_lpm_index`]). It names nodes, which never move
-/// while they hold a value, and is kept up to date by every insert and
-/// remove (a /n prefix touches 2^(24-n) entries).
+/// hardware at memory access speeds", 1998) over the values of an IPv4
+/// trie: one entry per /24 naming the value slot and length of its longest
+/// match, or a chunk of 256 entries for the /24s that hold longer prefixes.
+/// A lookup is one or two dependent memory reads (then the value's own)
+/// instead of a walk down the trie. It costs 64 MiB (plus 1 KiB per
+/// chunk), so it is opt-in ([`PrefixTrie::enable_lpm_index`]). It names
+/// value slots, which never move while they hold a value, and is kept up to
+/// date by every insert and remove (a /n prefix touches 2^(24-n) entries).
 #[derive(Clone, Debug)]
 struct Dir24 {
     t24: Vec<u32>,
@@ -173,14 +204,31 @@ impl Dir24 {
         }
     }
 
-    /// The node of the longest match of `a`.
+    /// The entry of the longest match of `a`.
     #[inline]
-    fn lookup(&self, a: u32) -> Option<u32> {
-        let mut e = self.t24[(a >> 8) as usize];
+    fn lookup(&self, a: u32) -> u32 {
+        let e = self.t24[(a >> 8) as usize];
         if e & CHUNK != 0 {
-            e = self.t8[(((e & !CHUNK) as usize) << 8) | (a & 0xff) as usize];
+            self.t8[(((e & !CHUNK) as usize) << 8) | (a & 0xff) as usize]
+        } else {
+            e
         }
-        e.checked_sub(1)
+    }
+
+    /// The entries of the longest matches of `addrs` into `out` (as long):
+    /// every first-level read is issued before any second-level one, so
+    /// the reads of different addresses overlap (DPDK's
+    /// `rte_lpm_lookup_bulk` does the same).
+    #[inline]
+    fn lookup_many(&self, addrs: &[u32], out: &mut [u32]) {
+        for (o, a) in out.iter_mut().zip(addrs) {
+            *o = self.t24[(a >> 8) as usize];
+        }
+        for (o, a) in out.iter_mut().zip(addrs) {
+            if *o & CHUNK != 0 {
+                *o = self.t8[(((*o & !CHUNK) as usize) << 8) | (a & 0xff) as usize];
+            }
+        }
     }
 
     /// The chunk of /24 number `i`, made from its single entry if need be.
@@ -204,11 +252,11 @@ impl Dir24 {
         c
     }
 
-    /// Node `n` (prefix `key/len`) got a value: it becomes the match
-    /// wherever the current match is shorter.
-    fn insert(&mut self, n: u32, key: u32, len: u8, node_len: impl Fn(u32) -> u8) {
-        let shorter = |e: u32| e == NO_MATCH || node_len(e - 1) < len;
-        let n = n + 1;
+    /// Value slot `slot` (prefix `key/len`) was filled: it becomes the
+    /// match wherever the current match is shorter.
+    fn insert(&mut self, slot: u32, key: u32, len: u8) {
+        let shorter = |e: u32| e == NO_MATCH || (e >> SLOT_BITS) < u32::from(len);
+        let n = dir_entry(slot, len);
         if len <= 24 {
             let start = (key >> 8) as usize;
             for i in start..start + (1usize << (24 - len)) {
@@ -235,11 +283,11 @@ impl Dir24 {
         }
     }
 
-    /// Node `n` (prefix `key/len`) lost its value: `repl` (its longest
-    /// valued ancestor, or `NONE`) takes over where it was the match.
-    fn remove(&mut self, n: u32, key: u32, len: u8, repl: u32) {
-        let n = n + 1;
-        let repl = if repl == NONE { NO_MATCH } else { repl + 1 };
+    /// Value slot `slot` (prefix `key/len`) was emptied: `repl` (the entry
+    /// of its longest valued ancestor, or `NO_MATCH`) takes over where it
+    /// was the match.
+    fn remove(&mut self, slot: u32, key: u32, len: u8, repl: u32) {
+        let n = dir_entry(slot, len);
         let swap = |x: &mut u32| {
             if *x == n {
                 *x = repl;
@@ -295,25 +343,33 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             }],
             free_nodes: Vec::new(),
             values: Vec::new(),
+            slot_node: Vec::new(),
             free_values: Vec::new(),
             len: 0,
             dir: None,
+            finger: Vec::new(),
+            finger_key: P::Bits::default(),
         }
     }
 
     /// Builds and then maintains a DIR-24-8 index (Gupta, Lin, McKeown 1998) that makes
     /// [`longest_match`](Self::longest_match) of an IPv4 address one or two
     /// memory reads. Costs 64 MiB. Returns false (and does nothing) for
-    /// IPv6.
+    /// IPv6, and for a trie of more than 33 million prefixes (the most
+    /// the index can name; it also turns itself off when a trie grows
+    /// past that, and lookups walk).
     pub fn enable_lpm_index(&mut self) -> bool {
         if P::Bits::WIDTH != 32 {
             return false;
         }
+        if self.values.len() > MAX_INDEXED_SLOT as usize {
+            return false;
+        }
         let mut d = Box::new(Dir24::new());
-        for (n, node) in self.nodes.iter().enumerate() {
+        for node in &self.nodes {
             if node.value != NONE && self.values[node.value as usize].is_some() {
                 if let Some(k) = node.key.as_u32() {
-                    d.insert(n as u32, k, node.len, |e| self.nodes[e as usize].len);
+                    d.insert(node.value, k, node.len);
                 }
             }
         }
@@ -343,6 +399,52 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             self.len += 1;
         }
         self.values[slot].get_or_insert_with(make)
+    }
+
+    /// Like [`get_or_insert_with`](Self::get_or_insert_with), also
+    /// returning the value's slot (see [`by_slot`](Self::by_slot)).
+    pub fn get_or_insert_slot_with(
+        &mut self,
+        prefix: P,
+        make: impl FnOnce() -> V,
+    ) -> (u32, &mut V) {
+        let slot = self.slot_or_insert(prefix);
+        let v = &mut self.values[slot as usize];
+        if v.is_none() {
+            self.len += 1;
+        }
+        (slot, v.get_or_insert_with(make))
+    }
+
+    /// The value at exactly `prefix` and its slot, mutably.
+    pub fn get_slot_mut(&mut self, prefix: &P) -> Option<(u32, &mut V)> {
+        let n = self.find(prefix)?;
+        let slot = self.nodes[n as usize].value;
+        if slot == NONE {
+            return None;
+        }
+        Some((slot, self.values[slot as usize].as_mut()?))
+    }
+
+    /// The prefix and value in value slot `slot`, mutably (see
+    /// [`by_slot`](Self::by_slot)).
+    #[inline]
+    pub fn by_slot_mut(&mut self, slot: u32) -> Option<(P, &mut V)> {
+        let v = self.values.get_mut(slot as usize)?.as_mut()?;
+        let n = &self.nodes[self.slot_node[slot as usize] as usize];
+        Some((P::from_bits(n.key, n.len), v))
+    }
+
+    /// Calls `f` on every prefix, its slot and its value, in no particular
+    /// order, with mutable access.
+    pub fn for_each_slot_mut(&mut self, mut f: impl FnMut(u32, P, &mut V)) {
+        for n in &self.nodes {
+            if n.value != NONE {
+                if let Some(v) = self.values[n.value as usize].as_mut() {
+                    f(n.value, P::from_bits(n.key, n.len), v);
+                }
+            }
+        }
     }
 
     /// Removes the value at `prefix` and returns it.
@@ -376,11 +478,18 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
         self.nodes[cur as usize].value = NONE;
         if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), key.as_u32()) {
-            d.remove(cur, k, len, valued);
+            let repl = if valued == NONE {
+                NO_MATCH
+            } else {
+                let v = &self.nodes[valued as usize];
+                dir_entry(v.value, v.len)
+            };
+            d.remove(slot, k, len, repl);
         }
         let old = self.values[slot as usize].take();
         self.free_values.push(slot);
         self.len -= 1;
+        self.finger.clear();
         if cur != 0 {
             self.compact(cur, parent);
             // `cur` may have left `parent` (a branch node) with one child.
@@ -418,6 +527,39 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         self.value(self.nodes[n as usize].value)
     }
 
+    /// The value slot of exactly `prefix`.
+    ///
+    /// Every prefix with a value has a slot number, which stays the same
+    /// while the prefix has a value (whatever else is inserted or removed);
+    /// after its removal the number may be given to another prefix. Callers
+    /// that keep slots (change logs) reach the value again in O(1) with
+    /// [`by_slot`](Self::by_slot), without a walk, and check the prefix it
+    /// returns when the slot may have been reused.
+    pub fn slot_of(&self, prefix: &P) -> Option<u32> {
+        let n = self.find(prefix)?;
+        let slot = self.nodes[n as usize].value;
+        (slot != NONE && self.values[slot as usize].is_some()).then_some(slot)
+    }
+
+    /// The prefix and value in value slot `slot` (see
+    /// [`slot_of`](Self::slot_of)); `None` for a free or unknown slot.
+    #[inline]
+    pub fn by_slot(&self, slot: u32) -> Option<(P, &V)> {
+        let v = self.values.get(slot as usize)?.as_ref()?;
+        let n = &self.nodes[self.slot_node[slot as usize] as usize];
+        Some((P::from_bits(n.key, n.len), v))
+    }
+
+    /// Every prefix with its value slot and value, in prefix order.
+    pub fn iter_slots(&self) -> impl Iterator<Item = (P, u32, &V)> + '_ {
+        let mut it = self.iter();
+        std::iter::from_fn(move || {
+            let n = &self.nodes[it.next_node()? as usize];
+            let v = self.value(n.value)?;
+            Some((P::from_bits(n.key, n.len), n.value, v))
+        })
+    }
+
     /// The value at exactly `prefix`, mutably.
     pub fn get_mut(&mut self, prefix: &P) -> Option<&mut V> {
         let n = self.find(prefix)?;
@@ -434,8 +576,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn longest_match(&self, prefix: &P) -> Option<(P, &V)> {
         let (key, len) = (prefix.bits(), prefix.bit_len());
         if let (Some(d), Some(a), 32) = (self.dir.as_deref(), key.as_u32(), len) {
-            let n = &self.nodes[d.lookup(a)? as usize];
-            return Some((P::from_bits(n.key, n.len), self.value(n.value)?));
+            let (slot, len) = dir_decode(d.lookup(a))?;
+            return Some((P::from_bits(key.mask(len), len), self.value(slot)?));
         }
         let nodes = &self.nodes[..];
         let mut best = NONE;
@@ -463,6 +605,44 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
         let n = &nodes[best as usize];
         Some((P::from_bits(n.key, n.len), self.value(n.value)?))
+    }
+
+    /// The longest matches of many keys: `out` is cleared and then holds,
+    /// in order, what [`longest_match`](Self::longest_match) gives for
+    /// each. With the DIR-24-8 index the host keys (/32) are looked up in
+    /// groups, every index read of a group issued before the values are
+    /// read, so that the memory reads of different keys overlap instead of
+    /// waiting on each other (a FIB's bulk lookup, like DPDK's
+    /// `rte_lpm_lookup_bulk`). Without the index it is a loop.
+    pub fn longest_match_many<'a>(&'a self, keys: &[P], out: &mut Vec<Option<(P, &'a V)>>) {
+        const GROUP: usize = 32;
+        out.clear();
+        out.reserve(keys.len());
+        let Some(d) = self.dir.as_deref() else {
+            out.extend(keys.iter().map(|k| self.longest_match(k)));
+            return;
+        };
+        for group in keys.chunks(GROUP) {
+            let mut addrs = [0u32; GROUP];
+            let mut hosts = true;
+            for (a, k) in addrs.iter_mut().zip(group) {
+                match (k.bits().as_u32(), k.bit_len()) {
+                    (Some(x), 32) => *a = x,
+                    _ => hosts = false,
+                }
+            }
+            if !hosts {
+                out.extend(group.iter().map(|k| self.longest_match(k)));
+                continue;
+            }
+            let n = group.len();
+            let mut entries = [0u32; GROUP];
+            d.lookup_many(&addrs[..n], &mut entries[..n]);
+            out.extend(group.iter().zip(&entries[..n]).map(|(k, &e)| {
+                let (slot, len) = dir_decode(e)?;
+                Some((P::from_bits(k.bits().mask(len), len), self.value(slot)?))
+            }));
+        }
     }
 
     /// Every prefix with a value that covers `prefix`, itself included,
@@ -543,7 +723,11 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn reserved_bytes(&self) -> usize {
         self.nodes.capacity() * size_of::<Node<P::Bits>>()
             + self.values.capacity() * size_of::<Option<V>>()
-            + (self.free_nodes.capacity() + self.free_values.capacity()) * 4
+            + (self.free_nodes.capacity()
+                + self.free_values.capacity()
+                + self.slot_node.capacity()
+                + self.finger.capacity())
+                * 4
             + self.dir.as_ref().map_or(0, |d| d.bytes())
     }
 
@@ -593,11 +777,15 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
     }
 
-    fn new_slot(&mut self) -> u32 {
+    /// A free value slot for node `node` (which may still be allocated
+    /// right after: the caller fixes `slot_node` then).
+    fn new_slot(&mut self, node: u32) -> u32 {
         if let Some(i) = self.free_values.pop() {
+            self.slot_node[i as usize] = node;
             i
         } else {
             self.values.push(None);
+            self.slot_node.push(node);
             (self.values.len() - 1) as u32
         }
     }
@@ -606,11 +794,13 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// index told about a node that gained a value.
     fn slot_or_insert(&mut self, prefix: P) -> u32 {
         let (slot, node, fresh) = self.slot_or_insert_inner(prefix);
-        if fresh {
+        if fresh && self.dir.is_some() {
             let n = &self.nodes[node as usize];
-            if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), n.key.as_u32()) {
-                let nodes = &self.nodes;
-                d.insert(node, k, n.len, |e| nodes[e as usize].len);
+            if slot > MAX_INDEXED_SLOT {
+                // The index cannot name the slot: lookups walk from now on.
+                self.dir = None;
+            } else if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), n.key.as_u32()) {
+                d.insert(slot, k, n.len);
             }
         }
         slot
@@ -619,12 +809,23 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// (value slot, its node, whether the node just gained it).
     fn slot_or_insert_inner(&mut self, prefix: P) -> (u32, u32, bool) {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
-        let mut cur = 0u32;
+        // Every node of the finger covers the finger's key, so those no
+        // longer than the bits both keys share cover `key` too.
+        let shared = key.common(self.finger_key).min(len);
+        while let Some(&n) = self.finger.last() {
+            if self.nodes[n as usize].len <= shared {
+                break;
+            }
+            self.finger.pop();
+        }
+        let mut cur = self.finger.pop().unwrap_or(0);
+        self.finger_key = key;
         loop {
+            self.finger.push(cur);
             let n = &self.nodes[cur as usize];
             if n.len == len {
                 if n.value == NONE {
-                    let s = self.new_slot();
+                    let s = self.new_slot(cur);
                     self.nodes[cur as usize].value = s;
                     return (s, cur, true);
                 }
@@ -633,8 +834,9 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             let b = key.bit(n.len);
             let c = n.child[b];
             if c == NONE {
-                let s = self.new_slot();
+                let s = self.new_slot(NONE);
                 let leaf = self.new_node(key, len, s);
+                self.slot_node[s as usize] = leaf;
                 self.nodes[cur as usize].child[b] = leaf;
                 return (s, leaf, true);
             }
@@ -645,10 +847,11 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 continue;
             }
             let ckey = cn.key;
-            let s = self.new_slot();
+            let s = self.new_slot(NONE);
             if common == len {
                 // The new prefix sits between `cur` and its child.
                 let mid = self.new_node(key, len, s);
+                self.slot_node[s as usize] = mid;
                 self.nodes[mid as usize].child[ckey.bit(len)] = c;
                 self.nodes[cur as usize].child[b] = mid;
                 return (s, mid, true);
@@ -656,6 +859,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 // A branch node where the two part.
                 let branch = self.new_node(key.mask(common), common, NONE);
                 let leaf = self.new_node(key, len, s);
+                self.slot_node[s as usize] = leaf;
                 self.nodes[branch as usize].child[key.bit(common)] = leaf;
                 self.nodes[branch as usize].child[ckey.bit(common)] = c;
                 self.nodes[cur as usize].child[b] = branch;
@@ -695,6 +899,15 @@ impl<'a, P: TriePrefix, V> Iterator for Iter<'a, P, V> {
     type Item = (P, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
+        let n = &self.trie.nodes[self.next_node()? as usize];
+        let v = self.trie.value(n.value)?;
+        Some((P::from_bits(n.key, n.len), v))
+    }
+}
+
+impl<P: TriePrefix, V> Iter<'_, P, V> {
+    /// The next node with a value.
+    fn next_node(&mut self) -> Option<u32> {
         while let Some(i) = self.stack.pop() {
             let n = &self.trie.nodes[i as usize];
             for c in [n.child[1], n.child[0]] {
@@ -702,8 +915,8 @@ impl<'a, P: TriePrefix, V> Iterator for Iter<'a, P, V> {
                     self.stack.push(c);
                 }
             }
-            if let Some(v) = self.trie.value(n.value) {
-                return Some((P::from_bits(n.key, n.len), v));
+            if self.trie.value(n.value).is_some() {
+                return Some(i);
             }
         }
         None
@@ -838,6 +1051,17 @@ mod tests {
             let want: Vec<_> = m.iter().map(|(p, v)| (*p, *v)).collect();
             prop_assert_eq!(all, want);
             let keys: Vec<Ipv4Net> = m.keys().copied().collect();
+            // The batched lookup agrees with the single one (host keys, and
+            // a group with a non-host key that takes the loop).
+            let mut qs: Vec<Ipv4Net> = probes.iter().map(|&(a, _)| net(a & 0xf0ff_00ff, 32)).collect();
+            qs.extend(keys.iter().map(|p| net(u32::from(p.addr()), 32)));
+            qs.extend(probes.iter().map(|&(a, l)| net(a & 0xf0ff_00ff, l)));
+            let want: Vec<_> = qs.iter().map(|q| t.longest_match(q).map(|(p, v)| (p, *v))).collect();
+            let mut got = Vec::new();
+            for tr in [&t, &ti, &tl] {
+                tr.longest_match_many(&qs, &mut got);
+                prop_assert_eq!(got.iter().map(|r| r.map(|(p, v)| (p, *v))).collect::<Vec<_>>(), want.clone());
+            }
             for (a, l) in probes.into_iter().map(|(a, l)| (a & 0xf0ff_00ff, l)).chain(keys.iter().map(|p| (u32::from(p.addr()), p.prefix_len()))) {
                 let q = net(a, l);
                 prop_assert_eq!(t.get(&q), m.get(&q));
@@ -887,12 +1111,69 @@ mod tests {
         }
         let mut late = plain.clone();
         late.enable_lpm_index();
+        let mut qs = Vec::new();
         for _ in 0..50_000 {
             let a = (next() & 0x0f0f_ffff) | 0x0a00_0000;
             let q = net(a, 32);
             let want = plain.longest_match(&q).map(|(p, v)| (p, *v));
             assert_eq!(indexed.longest_match(&q).map(|(p, v)| (p, *v)), want, "{q}");
             assert_eq!(late.longest_match(&q).map(|(p, v)| (p, *v)), want, "{q}");
+            qs.push(q);
+        }
+        let want: Vec<_> = qs
+            .iter()
+            .map(|q| plain.longest_match(q).map(|(p, v)| (p, *v)))
+            .collect();
+        let mut got = Vec::new();
+        for t in [&indexed, &late] {
+            t.longest_match_many(&qs, &mut got);
+            let got: Vec<_> = got.iter().map(|r| r.map(|(p, v)| (p, *v))).collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    /// Insertions start from the last insertion's walk (the finger): runs
+    /// of neighbouring, nested and unrelated prefixes, with removals in
+    /// between, agree with a `BTreeMap`.
+    #[test]
+    fn finger_insertions_agree_with_btreemap() {
+        let mut s: u64 = 11;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 32) as u32
+        };
+        let mut t = PrefixTrie::<Ipv4Net, u32>::new();
+        let mut m = BTreeMap::new();
+        let mut base = 0u32;
+        for i in 0..40_000u32 {
+            // Mostly walks near the previous prefix, sometimes a jump.
+            if next() % 16 == 0 {
+                base = next();
+            }
+            let a = base ^ (next() & [0xff, 0xfff, 0xffff, 0xff_ffff][next() as usize % 4]);
+            let p = net(a, (next() % 33) as u8);
+            if next() % 8 == 0 {
+                assert_eq!(t.remove(p), m.remove(&p));
+            } else {
+                assert_eq!(t.insert(p, i), m.insert(p, i));
+            }
+            if i % 5000 == 0 {
+                assert!(
+                    t.iter()
+                        .map(|(p, v)| (p, *v))
+                        .eq(m.iter().map(|(p, v)| (*p, *v)))
+                );
+            }
+        }
+        assert!(
+            t.iter()
+                .map(|(p, v)| (p, *v))
+                .eq(m.iter().map(|(p, v)| (*p, *v)))
+        );
+        for (p, v) in &m {
+            assert_eq!(t.get(p), Some(v));
         }
     }
 

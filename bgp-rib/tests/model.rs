@@ -546,7 +546,29 @@ impl Harness {
             .map(|(p, (peer, a))| (*p, (peer.index() - 1, a.clone())))
             .collect();
         assert_eq!(fib, want, "Loc-RIB change stream");
-        // Address lookups (through the DIR-24-8 index for IPv4).
+        // Address lookups (through the DIR-24-8 index for IPv4), one by
+        // one and batched, inside each prefix and just outside it.
+        let mut addrs = Vec::new();
+        for i in 0..8u8 {
+            let p = prefix(i);
+            let (inside, outside) = match p {
+                IpNet::V4(v) => (
+                    IpAddr::V4(Ipv4Addr::from(u32::from(v.addr()) + 1)),
+                    IpAddr::V4(Ipv4Addr::from(u32::from(v.broadcast()) + 1)),
+                ),
+                IpNet::V6(v) => (
+                    IpAddr::V6(Ipv6Addr::from(u128::from(v.addr()) + 1)),
+                    IpAddr::V6(Ipv6Addr::from(u128::from(v.broadcast()) + 1)),
+                ),
+            };
+            addrs.extend([inside, outside]);
+        }
+        for group in [&addrs[..], &addrs[..12], &addrs[12..]] {
+            let mut many = Vec::new();
+            self.rib.lookup_many(group, &mut many);
+            let one: Vec<_> = group.iter().map(|a| self.rib.lookup(*a)).collect();
+            assert_eq!(many, one, "lookup_many");
+        }
         for i in 0..8u8 {
             let p = prefix(i);
             let addr = match p {

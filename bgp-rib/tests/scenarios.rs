@@ -918,3 +918,48 @@ fn rfc7606_actions_from_update() {
     let left: Vec<IpNet> = rib.loc_rib().map(|(p, _)| p).collect();
     assert_eq!(left, [net("203.0.113.0/24")]);
 }
+
+/// The change logs name trie slots: a slot freed by a removed prefix and
+/// given to another before a peer drains must give that peer the new
+/// prefix once and nothing of the old one; the sender gets nothing back.
+#[test]
+fn change_logs_survive_slot_reuse() {
+    let mut rib = rib();
+    let a = add(&mut rib, PeerConfig::new(info(2, 65001)));
+    let b = add(&mut rib, PeerConfig::new(info(3, 65002)));
+    // The first drain after peer_up is a full sync; the later ones read
+    // the log.
+    assert!(drain(&mut rib, a).is_empty());
+    assert!(drain(&mut rib, b).is_empty());
+    announce(&mut rib, a, route(&[65001], 2), &["203.0.113.0/24"]);
+    rib.withdraw(a, &[Nlri::new(net("203.0.113.0/24"))])
+        .unwrap();
+    // Never programmed, so nothing for the FIB; the entry goes, its slot is
+    // free.
+    assert!(rib.drain_loc_rib().is_empty());
+    announce(
+        &mut rib,
+        a,
+        route(&[65001], 2),
+        &["198.51.100.0/24", "192.0.2.0/24"],
+    );
+    announce(&mut rib, a, route(&[65001, 7], 2), &["198.51.100.0/24"]);
+    let fib = rib.drain_loc_rib();
+    let got: Vec<IpNet> = fib.iter().map(|c| c.prefix).collect();
+    assert_eq!(got, [net("198.51.100.0/24"), net("192.0.2.0/24")]);
+    let to_b = drain(&mut rib, b);
+    let prefixes: Vec<IpNet> = to_b.iter().map(|x| x.0.prefix).collect();
+    assert_eq!(prefixes, [net("192.0.2.0/24"), net("198.51.100.0/24")]);
+    assert_eq!(
+        to_b[1].1.as_ref().unwrap().as_path,
+        AsPathBuf::sequence([AS, 65001, 7])
+    );
+    assert!(drain(&mut rib, a).is_empty());
+    assert!(drain(&mut rib, b).is_empty());
+    // Withdrawn after B was sent it: B gets the withdrawal, once.
+    rib.withdraw(a, &[Nlri::new(net("192.0.2.0/24"))]).unwrap();
+    rib.withdraw(a, &[Nlri::new(net("192.0.2.0/24"))]).unwrap();
+    assert_eq!(drain(&mut rib, b), [(Nlri::new(net("192.0.2.0/24")), None)]);
+    assert_eq!(rib.drain_loc_rib().len(), 1);
+    assert_eq!(rib.prefix_count(), (1, 0));
+}
