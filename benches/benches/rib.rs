@@ -138,6 +138,27 @@ fn insert(c: &mut Criterion, t: &Tables) {
             BatchSize::PerIteration,
         )
     });
+    // The same prefixes in a deterministic random order (the table in
+    // prefix order flatters the insertion finger; a speaker's peers do
+    // not always send it so).
+    let shuffled = rib_data::shuffled(t.v4.iter().chain(&t.v6).copied().collect());
+    g.bench_function("bgp-rib-trie (shuffled)", |b| {
+        b.iter_batched(
+            || (),
+            |()| {
+                let mut t4 = PrefixTrie::<Ipv4Net, u32>::new();
+                let mut t6 = PrefixTrie::<Ipv6Net, u32>::new();
+                for (i, p) in shuffled.iter().enumerate() {
+                    match p {
+                        IpNet::V4(p) => t4.insert(*p, i as u32),
+                        IpNet::V6(p) => t6.insert(*p, i as u32),
+                    };
+                }
+                (t4, t6)
+            },
+            BatchSize::PerIteration,
+        )
+    });
     g.bench_function("prefix-trie", |b| {
         b.iter_batched(
             || (),

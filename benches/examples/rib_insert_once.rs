@@ -6,6 +6,9 @@
 //! streams (Loc-RIB, and the sender's own Adj-RIB-Out, which gets nothing)
 //! are drained every 10,000 routes, as the example speaker does.
 //!
+//! With `shuffled` it does what `speaker` does with both tables in a
+//! deterministic random order (UPDATEs of ten random prefixes).
+//!
 //! With `churn` (or `churn-out`, adding one established eBGP peer whose
 //! Adj-RIB-Out is drained too) it loads the IPv4 table and then replays the
 //! one-day churn as the `rib` bench does; `replay` is then the function to
@@ -54,6 +57,10 @@ fn main() {
     if churn {
         t.v6.clear();
     }
+    if mode == "shuffled" {
+        t.v4 = rib_data::shuffled(std::mem::take(&mut t.v4));
+        t.v6 = rib_data::shuffled(std::mem::take(&mut t.v6));
+    }
     let mut input = Vec::new();
     for (table, v6) in [(&t.v4, false), (&t.v6, true)] {
         for (set, ps) in rib_data::groups(table) {
@@ -74,7 +81,7 @@ fn main() {
             role: None,
         }))
         .unwrap();
-    let speaker = mode == "speaker";
+    let speaker = mode == "speaker" || mode == "shuffled";
     if speaker || churn {
         rib.peer_up(p).unwrap();
     }

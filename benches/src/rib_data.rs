@@ -171,3 +171,16 @@ pub fn lookup_addrs(v4: &[IpNet], n: usize) -> Vec<Ipv4Addr> {
     }
     out
 }
+
+/// `v` in a deterministic random order (Fisher-Yates on an LCG): the
+/// table as a peer that does not send it in prefix order would.
+pub fn shuffled<T>(mut v: Vec<T>) -> Vec<T> {
+    let mut s: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in (1..v.len()).rev() {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        v.swap(i, ((s >> 32) % (i as u64 + 1)) as usize);
+    }
+    v
+}

@@ -50,6 +50,8 @@ pub trait Bits: Copy + Debug + Default + Eq + Ord + Hash {
     /// The address as a `u32` when it is 32 bits wide (the DIR-24-8 index
     /// is for IPv4 only).
     fn as_u32(self) -> Option<u32>;
+    /// The top 16 bits: the /16 block the value lies in.
+    fn top16(self) -> usize;
 }
 
 macro_rules! bits_impl {
@@ -71,6 +73,10 @@ macro_rules! bits_impl {
             #[inline]
             fn common(self, other: Self) -> u8 {
                 (self ^ other).leading_zeros() as u8
+            }
+            #[inline]
+            fn top16(self) -> usize {
+                (self >> ($w - 16)) as usize
             }
             #[inline]
             fn as_u32(self) -> Option<u32> {
@@ -149,7 +155,28 @@ pub struct PrefixTrie<P: TriePrefix, V> {
     /// never moves or frees a node; removal clears the finger.
     finger: Vec<u32>,
     finger_key: P::Bits,
+    /// A direct-indexed first level: for each /16 block (the key's top 16
+    /// bits), the parent of its entry node, or `NONE` when the block holds
+    /// no node of length 16 or more. The entry node is the first node, on
+    /// the path from the root, of length at least 16 inside the block; it
+    /// is unique (two such nodes under a common node shorter than 16 would
+    /// differ in a bit before 16), and its parent is the deepest node of
+    /// length below 16 on the way to any key of the block. Walks of keys of
+    /// length 16 or more start at that parent instead of the root, which
+    /// saves the (for a random key, cache-missing) top of the walk. Built
+    /// once the trie has [`TOP_MIN_NODES`] nodes (empty before: a small
+    /// trie does not pay its 256 KiB), and kept by [`link`](Self::link)
+    /// and [`compact`](Self::compact), the only places that change a
+    /// child pointer.
+    top: Vec<u32>,
 }
+
+/// The length from which keys are walked from their /16 block's entry in
+/// [`PrefixTrie::top`].
+const TOP_BITS: u8 = 16;
+/// The number of nodes from which a trie builds its [`PrefixTrie::top`]
+/// table (a few in tests, so that they cover both ways).
+const TOP_MIN_NODES: usize = if cfg!(test) { 8 } else { 1 << 14 };
 
 //----------- Dir24 -----------------------------------------------------------
 
@@ -349,6 +376,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             dir: None,
             finger: Vec::new(),
             finger_key: P::Bits::default(),
+            top: Vec::new(),
         }
     }
 
@@ -450,27 +478,13 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// Removes the value at `prefix` and returns it.
     pub fn remove(&mut self, prefix: P) -> Option<V> {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
-        // Walk down remembering parent, grandparent and the longest valued
-        // ancestor.
-        let (mut gp, mut parent, mut cur) = (NONE, NONE, 0u32);
-        let mut valued = NONE;
-        loop {
-            let n = &self.nodes[cur as usize];
-            if n.len == len {
-                break;
-            }
-            if n.value != NONE {
-                valued = cur;
-            }
-            let c = n.child[key.bit(n.len)];
-            if c == NONE {
-                return None;
-            }
-            let cn = &self.nodes[c as usize];
-            if cn.len > len || key.mask(cn.len) != cn.key {
-                return None;
-            }
-            (gp, parent, cur) = (parent, cur, c);
+        let start = self.start(key, len);
+        let (mut gp, mut parent, cur, mut valued) = self.removal_walk(start, key, len)?;
+        // From the block's entry the walk does not know the grandparent of
+        // the entry node, nor the valued ancestors above it: walk again
+        // from the root when they are needed.
+        if start != 0 && (gp == NONE || (self.dir.is_some() && valued == NONE)) {
+            (gp, parent, _, valued) = self.removal_walk(0, key, len)?;
         }
         let slot = self.nodes[cur as usize].value;
         if slot == NONE {
@@ -498,6 +512,32 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             }
         }
         old
+    }
+
+    /// The walk of [`remove`](Self::remove) from node `start`: the node of
+    /// `key`/`len`, its parent and grandparent, and the longest valued
+    /// node above it (`NONE` where there is none).
+    fn removal_walk(&self, start: u32, key: P::Bits, len: u8) -> Option<(u32, u32, u32, u32)> {
+        let (mut gp, mut parent, mut cur) = (NONE, NONE, start);
+        let mut valued = NONE;
+        loop {
+            let n = &self.nodes[cur as usize];
+            if n.len == len {
+                return Some((gp, parent, cur, valued));
+            }
+            if n.value != NONE {
+                valued = cur;
+            }
+            let c = n.child[key.bit(n.len)];
+            if c == NONE {
+                return None;
+            }
+            let cn = &self.nodes[c as usize];
+            if cn.len > len || key.mask(cn.len) != cn.key {
+                return None;
+            }
+            (gp, parent, cur) = (parent, cur, c);
+        }
     }
 
     /// Removes every value.
@@ -579,9 +619,26 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             let (slot, len) = dir_decode(d.lookup(a))?;
             return Some((P::from_bits(key.mask(len), len), self.value(slot)?));
         }
+        let start = self.start(key.mask(len), len);
+        let mut best = self.longest_walk(start, key, len);
+        if best == NONE && start != 0 {
+            // Nothing from the block's entry down: the answer, if any, is
+            // above it.
+            best = self.longest_walk(0, key, len);
+        }
+        if best == NONE {
+            return None;
+        }
+        let n = &self.nodes[best as usize];
+        Some((P::from_bits(n.key, n.len), self.value(n.value)?))
+    }
+
+    /// The deepest valued node on the walk to `key`/`len` from `start`.
+    #[inline]
+    fn longest_walk(&self, start: u32, key: P::Bits, len: u8) -> u32 {
         let nodes = &self.nodes[..];
         let mut best = NONE;
-        let mut cur = 0usize;
+        let mut cur = start as usize;
         loop {
             let n = &nodes[cur];
             if n.value != NONE {
@@ -600,11 +657,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             }
             cur = c as usize;
         }
-        if best == NONE {
-            return None;
-        }
-        let n = &nodes[best as usize];
-        Some((P::from_bits(n.key, n.len), self.value(n.value)?))
+        best
     }
 
     /// The longest matches of many keys: `out` is cleared and then holds,
@@ -726,7 +779,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             + (self.free_nodes.capacity()
                 + self.free_values.capacity()
                 + self.slot_node.capacity()
-                + self.finger.capacity())
+                + self.finger.capacity()
+                + self.top.capacity())
                 * 4
             + self.dir.as_ref().map_or(0, |d| d.bytes())
     }
@@ -741,9 +795,58 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
     }
 
+    /// Where a walk to `key`/`len` may start: the parent of the key's
+    /// block's entry node (see [`top`](Self::top)) for a key of length 16
+    /// or more, else the root.
+    #[inline]
+    fn start(&self, key: P::Bits, len: u8) -> u32 {
+        if len < TOP_BITS || self.top.is_empty() {
+            return 0;
+        }
+        match self.top[key.top16()] {
+            NONE => 0,
+            p => p,
+        }
+    }
+
+    /// Sets child `side` of `p` to `c`, keeping [`top`](Self::top): `c`
+    /// is the entry node of its block when `p` is shorter than 16 and `c`
+    /// is not. Every change of a child pointer goes through here, but for
+    /// the removal of an entry node with no children (see
+    /// [`compact`](Self::compact)).
+    #[inline]
+    fn link(&mut self, p: u32, side: usize, c: u32) {
+        self.nodes[p as usize].child[side] = c;
+        if c != NONE && !self.top.is_empty() && self.nodes[p as usize].len < TOP_BITS {
+            let cn = &self.nodes[c as usize];
+            if cn.len >= TOP_BITS {
+                self.top[cn.key.top16()] = p;
+            }
+        }
+    }
+
+    /// Builds [`top`](Self::top) from the nodes.
+    fn build_top(&mut self) {
+        let mut top = vec![NONE; 1 << TOP_BITS];
+        // Freed nodes have no children, so every edge seen is live.
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.len < TOP_BITS {
+                for c in n.child {
+                    if c != NONE {
+                        let cn = &self.nodes[c as usize];
+                        if cn.len >= TOP_BITS {
+                            top[cn.key.top16()] = i as u32;
+                        }
+                    }
+                }
+            }
+        }
+        self.top = top;
+    }
+
     fn find(&self, prefix: &P) -> Option<u32> {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
-        let mut cur = 0u32;
+        let mut cur = self.start(key, len);
         loop {
             let n = &self.nodes[cur as usize];
             if n.len == len {
@@ -819,6 +922,18 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             self.finger.pop();
         }
         let mut cur = self.finger.pop().unwrap_or(0);
+        if len >= TOP_BITS && self.nodes[cur as usize].len < TOP_BITS {
+            if self.top.is_empty() && self.nodes.len() >= TOP_MIN_NODES {
+                self.build_top();
+            }
+            let p = self.start(key, len);
+            if p != 0 {
+                // The finger's nodes above the block are left out: it
+                // need only hold nodes that cover its key, root first.
+                self.finger.clear();
+                cur = p;
+            }
+        }
         self.finger_key = key;
         loop {
             self.finger.push(cur);
@@ -837,7 +952,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 let s = self.new_slot(NONE);
                 let leaf = self.new_node(key, len, s);
                 self.slot_node[s as usize] = leaf;
-                self.nodes[cur as usize].child[b] = leaf;
+                self.link(cur, b, leaf);
                 return (s, leaf, true);
             }
             let cn = &self.nodes[c as usize];
@@ -852,17 +967,17 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 // The new prefix sits between `cur` and its child.
                 let mid = self.new_node(key, len, s);
                 self.slot_node[s as usize] = mid;
-                self.nodes[mid as usize].child[ckey.bit(len)] = c;
-                self.nodes[cur as usize].child[b] = mid;
+                self.link(mid, ckey.bit(len), c);
+                self.link(cur, b, mid);
                 return (s, mid, true);
             } else {
                 // A branch node where the two part.
                 let branch = self.new_node(key.mask(common), common, NONE);
                 let leaf = self.new_node(key, len, s);
                 self.slot_node[s as usize] = leaf;
-                self.nodes[branch as usize].child[key.bit(common)] = leaf;
-                self.nodes[branch as usize].child[ckey.bit(common)] = c;
-                self.nodes[cur as usize].child[b] = branch;
+                self.link(branch, key.bit(common), leaf);
+                self.link(branch, ckey.bit(common), c);
+                self.link(cur, b, branch);
                 return (s, leaf, true);
             }
         }
@@ -880,9 +995,14 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         } else {
             node.child[1]
         };
-        let p = &mut self.nodes[parent as usize];
-        let side = if p.child[0] == n { 0 } else { 1 };
-        p.child[side] = only;
+        let (nkey, nlen) = (node.key, node.len);
+        let p = &self.nodes[parent as usize];
+        let (side, plen) = (if p.child[0] == n { 0 } else { 1 }, p.len);
+        self.link(parent, side, only);
+        if only == NONE && nlen >= TOP_BITS && plen < TOP_BITS && !self.top.is_empty() {
+            // `n` was its block's entry node, and the block is now empty.
+            self.top[nkey.top16()] = NONE;
+        }
         self.nodes[n as usize].child = [NONE; 2];
         self.free_nodes.push(n);
     }
@@ -1047,6 +1167,8 @@ mod tests {
                 }
                 prop_assert_eq!(t.len(), m.len());
             }
+            check_top(&t);
+            check_top(&tl);
             let all: Vec<_> = t.iter().map(|(p, v)| (p, *v)).collect();
             let want: Vec<_> = m.iter().map(|(p, v)| (*p, *v)).collect();
             prop_assert_eq!(all, want);
@@ -1160,6 +1282,7 @@ mod tests {
                 assert_eq!(t.insert(p, i), m.insert(p, i));
             }
             if i % 5000 == 0 {
+                check_top(&t);
                 assert!(
                     t.iter()
                         .map(|(p, v)| (p, *v))
@@ -1174,6 +1297,90 @@ mod tests {
         );
         for (p, v) in &m {
             assert_eq!(t.get(p), Some(v));
+        }
+    }
+
+    /// `top` names, for every /16 block, the parent of its entry node, as
+    /// found by a walk of the whole trie from the root.
+    fn check_top<P: TriePrefix, V>(t: &PrefixTrie<P, V>) {
+        if t.top.is_empty() {
+            return;
+        }
+        let mut want = vec![NONE; 1 << TOP_BITS];
+        let mut stack = vec![0u32];
+        while let Some(p) = stack.pop() {
+            let n = &t.nodes[p as usize];
+            for c in n.child {
+                if c == NONE {
+                    continue;
+                }
+                let cn = &t.nodes[c as usize];
+                if n.len < TOP_BITS && cn.len >= TOP_BITS {
+                    assert_eq!(want[cn.key.top16()], NONE, "two entry nodes in a block");
+                    want[cn.key.top16()] = p;
+                }
+                stack.push(c);
+            }
+        }
+        assert!(t.top == want, "top table out of date");
+    }
+
+    /// Mostly /16-/32 in a few /16 blocks, with short prefixes among them.
+    fn top_op() -> impl Strategy<Value = Op> {
+        let addr = (0u32..6, any::<u32>()).prop_map(|(b, lo)| {
+            // Six blocks: three neighbours in 10/8, two in 10.128/9, 200.1/16.
+            let hi = [0x0a00, 0x0a01, 0x0a02, 0x0a80, 0x0a81, 0xc801][b as usize];
+            (hi << 16) | (lo & 0x0f0f)
+        });
+        let len = prop_oneof![3 => 16u8..=32, 1 => 0u8..16];
+        prop_oneof![
+            3 => (addr.clone(), len.clone(), any::<u16>()).prop_map(|(a, l, v)| Op::Insert(a, l, v)),
+            2 => (addr, len).prop_map(|(a, l)| Op::Remove(a, l)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        /// Inserts and removals of /16-/32 mixed with shorter prefixes,
+        /// walked through the /16 table (built from the start, or once
+        /// the trie is big enough), agree with a `BTreeMap`, and the table
+        /// stays right after every operation.
+        #[test]
+        fn top_level_agrees_with_btreemap(ops in proptest::collection::vec(top_op(), 1..300), early in any::<bool>()) {
+            let mut t = PrefixTrie::<Ipv4Net, u16>::new();
+            if early {
+                t.build_top();
+            }
+            let mut m = BTreeMap::<Ipv4Net, u16>::new();
+            let mut seen = Vec::new();
+            for o in ops {
+                match o {
+                    Op::Insert(a, l, v) => {
+                        seen.push(net(a, l));
+                        prop_assert_eq!(t.insert(net(a, l), v), m.insert(net(a, l), v));
+                    }
+                    Op::Remove(a, l) => {
+                        prop_assert_eq!(t.remove(net(a, l)), m.remove(&net(a, l)));
+                    }
+                }
+                check_top(&t);
+                prop_assert_eq!(t.len(), m.len());
+            }
+            prop_assert!(t.iter().map(|(p, v)| (p, *v)).eq(m.iter().map(|(p, v)| (*p, *v))));
+            let probes = seen.iter().flat_map(|p| {
+                let a = u32::from(p.addr());
+                [*p, net(a, 32), net(a | 0x80, 32), net(a, 24), net(a, 20), net(a, 16), net(a, 12), net(a ^ 0x0001_0000, 24)]
+            });
+            for q in probes {
+                prop_assert_eq!(t.get(&q), m.get(&q));
+                let covering: Vec<_> = m.iter().filter(|(p, _)| p.contains(&q)).map(|(p, v)| (*p, *v)).collect();
+                prop_assert_eq!(t.longest_match(&q).map(|(p, v)| (p, *v)), covering.last().copied());
+                prop_assert_eq!(t.less_specifics(&q).into_iter().map(|(p, v)| (p, *v)).collect::<Vec<_>>(), covering);
+                let covered: Vec<_> = m.iter().filter(|(p, _)| q.contains(*p)).map(|(p, v)| (*p, *v)).collect();
+                prop_assert_eq!(t.more_specifics(&q).map(|(p, v)| (p, *v)).collect::<Vec<_>>(), covered);
+            }
+            t.clear();
+            prop_assert!(t.is_empty() && t.top.is_empty());
         }
     }
 
