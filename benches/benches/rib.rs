@@ -269,20 +269,6 @@ fn lpm(c: &mut Criterion, t: &Tables) {
     }
     rib.drain_loc_rib();
     g.bench_function("bgp-rib+dir24", |b| b.iter(|| rib_lookup(&rib)));
-    let ips: Vec<IpAddr> = addrs.iter().map(|a| IpAddr::V4(*a)).collect();
-    g.bench_function("bgp-rib+dir24 lookup_many", |b| {
-        let mut out = Vec::with_capacity(1024);
-        b.iter(|| {
-            let mut s = 0u64;
-            for group in ips.chunks(1024) {
-                rib.lookup_many(group, &mut out);
-                for (p, _, attrs) in out.iter().flatten() {
-                    s += u64::from(p.prefix_len()) + u64::from(attrs.med.unwrap_or(0));
-                }
-            }
-            s
-        })
-    });
     drop(rib);
 
     let mut pt = prefix_trie::PrefixMap::<Ipv4Net, u32>::new();

@@ -1043,57 +1043,6 @@ impl Rib {
         }
     }
 
-    /// [`lookup`](Self::lookup) of many addresses: `out` is cleared and
-    /// then holds one answer per address, in order. With the DIR-24-8 index
-    /// ([`RibConfig::ipv4_lpm_index`]) the IPv4 addresses are looked up in
-    /// groups whose memory reads overlap
-    /// ([`PrefixTrie::longest_match_many`]), which is faster per address
-    /// than one call per address when the table is larger than the caches.
-    pub fn lookup_many<'a>(
-        &'a self,
-        addrs: &[IpAddr],
-        out: &mut Vec<Option<(IpNet, PeerId, &'a Arc<RouteAttrs>)>>,
-    ) {
-        const GROUP: usize = 64;
-        out.clear();
-        out.reserve(addrs.len());
-        let mut hosts: Vec<Ipv4Net> = Vec::with_capacity(GROUP.min(addrs.len()));
-        let mut found = Vec::with_capacity(GROUP.min(addrs.len()));
-        for group in addrs.chunks(GROUP) {
-            hosts.clear();
-            for a in group {
-                match a {
-                    IpAddr::V4(a) => hosts.push(Ipv4Net::from(*a)),
-                    IpAddr::V6(_) => break,
-                }
-            }
-            if hosts.len() < group.len() {
-                out.extend(group.iter().map(|a| self.lookup(*a)));
-                continue;
-            }
-            self.v4.longest_match_many(&hosts, &mut found);
-            // The entries' best paths, then their attribute sets: each
-            // pass's reads are independent of each other.
-            let mut best = [(NO_BEST, 0u16); GROUP];
-            for (b, f) in best.iter_mut().zip(&found) {
-                if let Some((_, e)) = f {
-                    *b = (e.best, e.best_peer);
-                }
-            }
-            for ((a, f), &(id, peer)) in group.iter().zip(&found).zip(&best) {
-                let hit = match f {
-                    Some((p, _)) if id != NO_BEST => {
-                        Some((IpNet::V4(*p), PeerId(peer), self.st.attrs.get(id)))
-                    }
-                    // No match, or a match without a best path (then a
-                    // shorter prefix may have one): the single lookup's way.
-                    _ => self.lookup(*a),
-                };
-                out.push(hit);
-            }
-        }
-    }
-
     /// The Loc-RIB: every prefix with a best path, IPv4 then IPv6, in
     /// prefix order.
     pub fn loc_rib(&self) -> impl Iterator<Item = (IpNet, RoutePath)> + '_ {

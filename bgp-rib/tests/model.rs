@@ -563,12 +563,6 @@ impl Harness {
             };
             addrs.extend([inside, outside]);
         }
-        for group in [&addrs[..], &addrs[..12], &addrs[12..]] {
-            let mut many = Vec::new();
-            self.rib.lookup_many(group, &mut many);
-            let one: Vec<_> = group.iter().map(|a| self.rib.lookup(*a)).collect();
-            assert_eq!(many, one, "lookup_many");
-        }
         for i in 0..8u8 {
             let p = prefix(i);
             let addr = match p {
