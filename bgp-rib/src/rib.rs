@@ -18,7 +18,7 @@ use crate::decision::{self, Candidate, DecisionConfig, DecisionStep};
 use crate::intern::{AttrId, AttrTable, FxHashMap};
 use crate::peer::{AddPathSend, NextHopMode, PeerConfig, PeerId, SharedPolicy};
 use crate::policy::{Direction, PeerInfo, PolicyRoute, Source, Verdict};
-use crate::trie::PrefixTrie;
+use crate::trie::{InsertHint, PrefixTrie};
 
 //----------- Configuration ---------------------------------------------------
 
@@ -344,6 +344,10 @@ struct State {
     compact_at: usize,
     established: usize,
     loc_gen: u64,
+    /// Scratch for [`Rib::insert_hints`], kept to save allocations.
+    hints: Vec<InsertHint>,
+    hint_keys4: Vec<Ipv4Net>,
+    hint_keys6: Vec<Ipv6Net>,
 }
 
 impl std::fmt::Debug for Rib {
@@ -423,6 +427,9 @@ impl Rib {
                 compact_at: 0,
                 established: 0,
                 loc_gen: 0,
+                hints: Vec::new(),
+                hint_keys4: Vec::new(),
+                hint_keys6: Vec::new(),
             },
         }
     }
@@ -631,7 +638,9 @@ impl Rib {
                 }
             };
             match c {
-                Some(id) => self.import_one(peer.0, prefix, path_id, id, Source::Bgp),
+                Some(id) => {
+                    self.import_one(peer.0, prefix, path_id, id, Source::Bgp, InsertHint::NONE)
+                }
                 None => self.remove_path(peer.0, prefix, path_id),
             }
         }
@@ -726,7 +735,13 @@ impl Rib {
         let raw = soft.then(|| self.st.attrs.intern_ref(&attrs, 0));
         let checked = self.st.ingress(peer.0, attrs);
         let id = checked.map(|a| self.st.attrs.intern(a, 0));
-        for n in nlri {
+        let mut hints = std::mem::take(&mut self.st.hints);
+        if id.is_some() {
+            self.insert_hints(nlri, &mut hints);
+        } else {
+            hints.clear();
+        }
+        for (i, n) in nlri.iter().enumerate() {
             if let Some(r) = raw {
                 self.st.attrs.retain(r);
                 let p = self.st.peer_mut(peer)?;
@@ -735,10 +750,14 @@ impl Rib {
                 }
             }
             match id {
-                Some(id) => self.import_one(peer.0, n.prefix, n.path_id, id, Source::Bgp),
+                Some(id) => {
+                    let hint = hints.get(i).copied().unwrap_or(InsertHint::NONE);
+                    self.import_one(peer.0, n.prefix, n.path_id, id, Source::Bgp, hint)
+                }
                 None => self.remove_path(peer.0, n.prefix, n.path_id),
             }
         }
+        self.st.hints = hints;
         for i in raw.into_iter().chain(id) {
             self.st.attrs.release(i);
         }
@@ -764,7 +783,7 @@ impl Rib {
     /// Without a next hop, each peer gets ours.
     pub fn originate(&mut self, prefix: IpNet, attrs: RouteAttrs, source: Source) {
         let id = self.st.attrs.intern(attrs, 32768);
-        self.upsert(0, prefix.trunc(), None, id, source);
+        self.upsert(0, prefix.trunc(), None, id, source, InsertHint::NONE);
     }
 
     /// Stops originating `prefix`.
@@ -1278,6 +1297,54 @@ impl Rib {
 
     /// Runs the import policy on one route and stores or removes it. `id`
     /// is borrowed (the caller keeps its reference).
+    /// [`PrefixTrie::insert_hints`] for `nlri` into `out` when they are of
+    /// one family and scattered (most neighbours in different /16 blocks:
+    /// a table sent in no particular order), so that their insertions walk
+    /// cached nodes; else `out` is left empty (prefixes in order are
+    /// better served by the trie's finger).
+    fn insert_hints(&mut self, nlri: &[Nlri], out: &mut Vec<InsertHint>) {
+        out.clear();
+        if nlri.len() < 4 {
+            return;
+        }
+        let top16 = |p: &IpNet| match p {
+            IpNet::V4(p) => (u32::from(p.addr()) >> 16, false),
+            IpNet::V6(p) => ((u128::from(p.addr()) >> 112) as u32, true),
+        };
+        let first = top16(&nlri[0].prefix);
+        let (mut apart, mut prev) = (0, first);
+        for n in &nlri[1..] {
+            let t = top16(&n.prefix);
+            if t.1 != first.1 {
+                return;
+            }
+            apart += usize::from(t.0 != prev.0);
+            prev = t;
+        }
+        if apart * 2 < nlri.len() {
+            return;
+        }
+        if first.1 {
+            let mut keys = std::mem::take(&mut self.st.hint_keys6);
+            keys.clear();
+            keys.extend(nlri.iter().filter_map(|n| match n.prefix {
+                IpNet::V6(p) => Some(p),
+                IpNet::V4(_) => None,
+            }));
+            self.v6.insert_hints(&keys, out);
+            self.st.hint_keys6 = keys;
+        } else {
+            let mut keys = std::mem::take(&mut self.st.hint_keys4);
+            keys.clear();
+            keys.extend(nlri.iter().filter_map(|n| match n.prefix {
+                IpNet::V4(p) => Some(p),
+                IpNet::V6(_) => None,
+            }));
+            self.v4.insert_hints(&keys, out);
+            self.st.hint_keys4 = keys;
+        }
+    }
+
     fn import_one(
         &mut self,
         peer: u16,
@@ -1285,6 +1352,7 @@ impl Rib {
         path_id: Option<u32>,
         id: AttrId,
         source: Source,
+        hint: InsertHint,
     ) {
         let prefix = prefix.trunc();
         let verdict = {
@@ -1304,14 +1372,14 @@ impl Rib {
             Verdict::Deny => self.remove_path(peer, prefix, path_id),
             Verdict::Permit => {
                 let id = self.st.attrs.with_weight(id, weight);
-                self.upsert(peer, prefix, path_id, id, source);
+                self.upsert(peer, prefix, path_id, id, source, hint);
             }
             Verdict::Modified(m) => {
                 let id = self
                     .st
                     .attrs
                     .intern(m.attrs, u16::try_from(m.weight).unwrap_or(u16::MAX));
-                self.upsert(peer, prefix, path_id, id, source);
+                self.upsert(peer, prefix, path_id, id, source, hint);
             }
         }
     }
@@ -1324,10 +1392,11 @@ impl Rib {
         path_id: Option<u32>,
         id: AttrId,
         source: Source,
+        hint: InsertHint,
     ) {
         let st = &mut self.st;
         by_family!(self, prefix, |trie, p| {
-            let (slot, e) = trie.get_or_insert_slot_with(p, Entry::default);
+            let (slot, e) = trie.get_or_insert_slot_hinted(p, hint, Entry::default);
             let r = SlotRef::new(&prefix, slot);
             let flags = path_id.map_or(0, |_| P_PATH_ID) | source_bits(source);
             let mut touched = false;

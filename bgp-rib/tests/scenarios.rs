@@ -2,7 +2,7 @@
 //! users' iBGP design), ADD-PATH, graceful restart, RFC 9234 roles, and the
 //! eBGP/iBGP propagation options.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use bgp_wire::codepoint::Role;
 use bgp_wire::{
     Family, FamilySet, Message, Messages, Nlri, RouteAttrs, SessionContext, UpdateBuilder,
 };
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 const AS: u32 = 65000;
 const RID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
@@ -810,7 +810,7 @@ fn update_messages_in_and_out() {
     let nlri: Vec<Nlri> = (0..300u32)
         .map(|i| {
             Nlri::new(IpNet::V4(
-                ipnet::Ipv4Net::new(Ipv4Addr::from(0x0a00_0000 + (i << 8)), 24).unwrap(),
+                Ipv4Net::new(Ipv4Addr::from(0x0a00_0000 + (i << 8)), 24).unwrap(),
             ))
         })
         .collect();
@@ -962,4 +962,125 @@ fn change_logs_survive_slot_reuse() {
     assert_eq!(drain(&mut rib, b), [(Nlri::new(net("192.0.2.0/24")), None)]);
     assert_eq!(rib.drain_loc_rib().len(), 1);
     assert_eq!(rib.prefix_count(), (1, 0));
+}
+
+/// A table sent in no particular order, in UPDATE-sized batches (which the
+/// RIB looks up side by side before inserting), gives the same RIB as the
+/// same routes announced one prefix at a time. Some rounds re-announce
+/// earlier prefixes with a MED the import policy denies, each followed in
+/// its batch by a fresh prefix and a more-specific of the denied one;
+/// others withdraw, and the Loc-RIB is drained now and then so that emptied
+/// entries leave the trie. (Hints made stale by removals are the trie's own
+/// test, `hinted_insertions_agree_with_btreemap`.)
+#[test]
+fn scattered_batches_agree_with_single_announcements() {
+    let mut s: u64 = 3;
+    let mut next = move || {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (s >> 32) as u32
+    };
+    // MED 1 denies prefixes of even length.
+    let deny_even = |r: &PolicyRoute<'_>| {
+        if r.attrs.med == Some(1) && r.prefix.prefix_len() % 2 == 0 {
+            Verdict::Deny
+        } else {
+            Verdict::Permit
+        }
+    };
+    let mut ribs = [rib(), rib()];
+    let peers: Vec<[PeerId; 2]> = ribs
+        .iter_mut()
+        .map(|r| {
+            let a = add(r, PeerConfig::new(info(2, 65002)));
+            assert_eq!(
+                r.set_import_policy(a, Arc::new(deny_even)).unwrap(),
+                Reconfigured::RouteRefreshNeeded
+            );
+            [a, add(r, PeerConfig::new(info(3, 65003)))]
+        })
+        .collect();
+    let mut pools: [Vec<IpNet>; 2] = [Vec::new(), Vec::new()];
+    for round in 0..600u32 {
+        let v6 = round % 5 == 4;
+        let pool = &mut pools[usize::from(v6)];
+        let fresh = |next: &mut dyn FnMut() -> u32| {
+            if v6 {
+                let a = Ipv6Addr::from(u128::from(next()) << 96 | 0x2001 << 112);
+                IpNet::V6(Ipv6Net::new(a, 16 + (next() % 49) as u8).unwrap().trunc())
+            } else {
+                let a = Ipv4Addr::from(next());
+                IpNet::V4(Ipv4Net::new(a, 8 + (next() % 23) as u8).unwrap().trunc())
+            }
+        };
+        let mut nlri = Vec::new();
+        let (peer, med) = if round % 3 == 1 && pool.len() > 10 {
+            for _ in 0..1 + next() % 8 {
+                let q = pool[next() as usize % pool.len()];
+                let more = match q {
+                    IpNet::V4(q) => {
+                        let len = (q.prefix_len() + 1 + (next() % 2) as u8).min(32);
+                        let a = u32::from(q.addr())
+                            | next().checked_shr(q.prefix_len().into()).unwrap_or(0);
+                        IpNet::V4(Ipv4Net::new(a.into(), len).unwrap().trunc())
+                    }
+                    IpNet::V6(q) => {
+                        let len = (q.prefix_len() + 1 + (next() % 2) as u8).min(128);
+                        let low = (u128::from(next()) << 96).checked_shr(q.prefix_len().into());
+                        let a = u128::from(q.addr()) | low.unwrap_or(0);
+                        IpNet::V6(Ipv6Net::new(a.into(), len).unwrap().trunc())
+                    }
+                };
+                nlri.extend([q, fresh(&mut next), more]);
+            }
+            (0, 1)
+        } else {
+            let n = 4 + next() as usize % 28;
+            for _ in 0..n {
+                let p = if !pool.is_empty() && next() % 3 == 0 {
+                    pool[next() as usize % pool.len()]
+                } else {
+                    fresh(&mut next)
+                };
+                nlri.push(p);
+            }
+            ((round % 2) as usize, round % 3)
+        };
+        pool.extend(&nlri);
+        let nlri: Vec<Nlri> = nlri.into_iter().map(Nlri::new).collect();
+        let mut attrs = route(&[65002 + peer as u32, round % 7], 2 + peer as u8);
+        attrs.med = Some(med);
+        if round % 10 == 9 {
+            for (r, ids) in ribs.iter_mut().zip(&peers) {
+                r.withdraw(ids[peer], &nlri).unwrap();
+                r.drain_loc_rib();
+            }
+            continue;
+        }
+        ribs[0]
+            .announce(peers[0][peer], attrs.clone(), &nlri)
+            .unwrap();
+        for n in &nlri {
+            ribs[1]
+                .announce(peers[1][peer], attrs.clone(), std::slice::from_ref(n))
+                .unwrap();
+        }
+        if round % 4 == 3 {
+            // What a speaker does now and then: entries left with no path
+            // leave the trie.
+            let [x, y] = &mut ribs;
+            assert_eq!(x.drain_loc_rib().len(), y.drain_loc_rib().len());
+        }
+    }
+    let dump = |r: &Rib, ids: &[PeerId; 2]| {
+        let loc: Vec<_> = r.loc_rib().map(|(p, rp)| (p, rp.attrs)).collect();
+        let ins: Vec<_> = ids.iter().map(|&i| r.adj_rib_in(i)).collect();
+        (loc, ins, r.prefix_count())
+    };
+    let a = dump(&ribs[0], &peers[0]);
+    assert!(a.0.len() > 3000, "{}", a.0.len());
+    assert_eq!(a, dump(&ribs[1], &peers[1]));
+    let [x, y] = &mut ribs;
+    assert_eq!(x.drain_loc_rib().len(), y.drain_loc_rib().len());
 }
