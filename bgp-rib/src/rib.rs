@@ -234,6 +234,10 @@ struct Peer {
     pre: FxHashMap<(IpNet, Option<u32>), AttrId>,
     /// Graceful-restart deadlines for IPv4 and IPv6 unicast.
     stale_deadline: [Option<Instant>; 2],
+    /// Whether paths of IPv4 and IPv6 unicast may be marked stale: an
+    /// End-of-RIB from a peer that never restarted then sweeps nothing,
+    /// without a walk of the whole table.
+    may_be_stale: [bool; 2],
     default_gen: u64,
     default_active: [bool; 2],
 }
@@ -553,7 +557,9 @@ impl Rib {
         if let Some(i) = family_slot(family) {
             let mut fams = [false; 2];
             fams[i] = true;
-            self.sweep(peer.0, fams, Sweep::Stale);
+            if self.st.peer(peer.0).may_be_stale[i] {
+                self.sweep(peer.0, fams, Sweep::Stale);
+            }
             if let Ok(p) = self.st.peer_mut(peer) {
                 p.stale_deadline[i] = None;
             }
@@ -1256,6 +1262,13 @@ impl Rib {
 
     /// Removes `peer`'s paths (those `which` names) in the families flagged.
     fn sweep(&mut self, peer: u16, fams: [bool; 2], which: Sweep) {
+        if which != Sweep::Fresh {
+            if let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) {
+                for (m, f) in p.may_be_stale.iter_mut().zip(fams) {
+                    *m &= !f;
+                }
+            }
+        }
         self.walk(|st, prefix, r, e| {
             if !fams[family_index(&prefix)] {
                 return;
@@ -1292,11 +1305,10 @@ impl Rib {
         });
         if let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) {
             p.stale_deadline[fam] = deadline;
+            p.may_be_stale[fam] = true;
         }
     }
 
-    /// Runs the import policy on one route and stores or removes it. `id`
-    /// is borrowed (the caller keeps its reference).
     /// [`PrefixTrie::insert_hints`] for `nlri` into `out` when they are of
     /// one family and scattered (most neighbours in different /16 blocks:
     /// a table sent in no particular order), so that their insertions walk
@@ -1345,6 +1357,8 @@ impl Rib {
         }
     }
 
+    /// Runs the import policy on one route and stores or removes it. `id`
+    /// is borrowed (the caller keeps its reference).
     fn import_one(
         &mut self,
         peer: u16,
@@ -1500,6 +1514,7 @@ impl Peer {
             cursor: 0,
             pre: FxHashMap::default(),
             stale_deadline: [None; 2],
+            may_be_stale: [false; 2],
             default_gen: u64::MAX,
             default_active: [false; 2],
         }
