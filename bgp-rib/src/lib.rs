@@ -131,6 +131,7 @@ mod intern;
 pub mod peer;
 pub mod policy;
 mod rib;
+mod small;
 pub mod trie;
 
 pub use change::{AdjRibOutChanges, Announcement, LocRibChange, RoutePath};

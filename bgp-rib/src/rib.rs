@@ -18,6 +18,7 @@ use crate::decision::{self, Candidate, DecisionConfig, DecisionStep};
 use crate::intern::{AttrId, AttrTable, FxHashMap};
 use crate::peer::{AddPathSend, NextHopMode, PeerConfig, PeerId, SharedPolicy};
 use crate::policy::{Direction, PeerInfo, PolicyRoute, Source, Verdict};
+use crate::small::{BoxedVec, OneOrMany};
 use crate::trie::{InsertHint, PrefixTrie};
 
 //----------- Configuration ---------------------------------------------------
@@ -184,44 +185,48 @@ struct OutPath {
 /// Adj-RIBs-In, with the Loc-RIB selection as flags) and what every peer was
 /// sent (the Adj-RIBs-Out).
 ///
-/// Aligned to its 64 octets so that each entry is one cache line: an
-/// address lookup or a drain then misses the cache once per entry, not
-/// twice.
-#[derive(Debug)]
-#[repr(align(64))]
+/// 32 octets, aligned to them so that an entry never straddles a cache
+/// line: one path inline (a prefix from one peer costs no allocation), the
+/// Adj-RIB-Out records behind one pointer (none while nobody was sent the
+/// prefix), and the export-log position with two flags.
+#[derive(Debug, Default)]
+#[repr(align(32))]
 struct Entry {
-    /// One path inline (a prefix from one peer costs no allocation).
-    paths: SmallVec<[Path; 1]>,
-    out: Vec<OutPath>,
-    /// 1 + the absolute position of the latest export-log record of this
-    /// prefix (0: none).
-    logged_at: u64,
-    /// The best path's attributes ([`NO_BEST`] without one) and peer,
-    /// copied here so that an address lookup need not read the paths (it
-    /// fits in the padding: the entry stays 64 octets).
-    best: AttrId,
-    best_peer: u16,
-    flags: u8,
+    paths: OneOrMany<Path>,
+    out: BoxedVec<OutPath>,
+    /// Bits 0-61: 1 + the absolute position of the latest export-log
+    /// record of this prefix (0: none); above them the `E_` flags.
+    log_flags: u64,
 }
 
-const NO_BEST: AttrId = AttrId(u32::MAX);
-
-impl Default for Entry {
-    fn default() -> Self {
-        Self {
-            paths: SmallVec::new(),
-            out: Vec::new(),
-            logged_at: 0,
-            best: NO_BEST,
-            best_peer: 0,
-            flags: 0,
-        }
-    }
-}
+const LOG_MASK: u64 = (1 << 62) - 1;
+const FLAGS_SHIFT: u32 = 62;
 
 impl Entry {
     fn removable(&self) -> bool {
-        self.paths.is_empty() && self.out.is_empty() && self.flags & (E_LOC_DIRTY | E_FIB) == 0
+        self.paths.is_empty() && self.out.is_empty() && self.flags() & (E_LOC_DIRTY | E_FIB) == 0
+    }
+    fn flags(&self) -> u8 {
+        (self.log_flags >> FLAGS_SHIFT) as u8
+    }
+    fn set_flags(&mut self, f: u8) {
+        self.log_flags |= u64::from(f) << FLAGS_SHIFT;
+    }
+    fn clear_flags(&mut self, f: u8) {
+        self.log_flags &= !(u64::from(f) << FLAGS_SHIFT);
+    }
+    fn logged_at(&self) -> u64 {
+        self.log_flags & LOG_MASK
+    }
+    fn set_logged_at(&mut self, at: u64) {
+        // Invariant: 2^62 log records are not possible.
+        debug_assert!(at <= LOG_MASK);
+        self.log_flags = (self.log_flags & !LOG_MASK) | (at & LOG_MASK);
+    }
+    /// The best path, if any.
+    #[inline]
+    fn best(&self) -> Option<&Path> {
+        self.paths.iter().find(|p| p.flags & P_BEST != 0)
     }
 }
 
@@ -813,11 +818,11 @@ impl Rib {
                     continue;
                 };
                 let prefix = wrap(p);
-                e.flags &= !E_LOC_DIRTY;
+                e.clear_flags(E_LOC_DIRTY);
                 let paths = st.selected(e);
                 if paths.is_empty() {
-                    if e.flags & E_FIB != 0 {
-                        e.flags &= !E_FIB;
+                    if e.flags() & E_FIB != 0 {
+                        e.clear_flags(E_FIB);
                         out.push(LocRibChange {
                             prefix,
                             paths,
@@ -825,7 +830,7 @@ impl Rib {
                         });
                     }
                 } else {
-                    e.flags |= E_FIB;
+                    e.set_flags(E_FIB);
                     let step = st.step_of(e);
                     out.push(LocRibChange {
                         prefix,
@@ -863,7 +868,7 @@ impl Rib {
         let wanted = |e: &Entry| {
             e.out.iter().any(|o| o.peer == t)
                 || if single {
-                    e.best != NO_BEST && e.best_peer != t
+                    e.best().is_some_and(|b| b.peer != t)
                 } else {
                     e.paths
                         .iter()
@@ -905,7 +910,7 @@ impl Rib {
                 // repeats, and the records of removed entries whose slot
                 // went to another prefix since.
                 if let Some((q, e)) = got {
-                    if e.logged_at == cursor + k as u64 + 1 && wanted(e) {
+                    if e.logged_at() == cursor + k as u64 + 1 && wanted(e) {
                         items.push((q, Some(r)));
                     }
                 }
@@ -1025,12 +1030,7 @@ impl Rib {
     #[inline]
     pub fn lookup(&self, addr: IpAddr) -> Option<(IpNet, PeerId, &Arc<RouteAttrs>)> {
         fn pick(e: &Entry) -> Option<Path> {
-            (e.best != NO_BEST).then_some(Path {
-                path_id: 0,
-                attrs: e.best,
-                peer: e.best_peer,
-                flags: P_BEST,
-            })
+            e.best().copied()
         }
         match addr {
             IpAddr::V4(a) => {
@@ -1425,11 +1425,6 @@ impl Rib {
                 x.flags = (x.flags & (P_BEST | P_MULTI | P_ELIGIBLE)) | flags;
                 st.attrs.release(old);
             } else {
-                // Grow by a quarter, not double: most prefixes have a few
-                // paths and the memory budget is per path.
-                if e.paths.len() == e.paths.capacity() {
-                    e.paths.reserve_exact((e.paths.len() / 4).max(1));
-                }
                 e.paths.push(Path {
                     path_id: path_id.unwrap_or(0),
                     attrs: id,
@@ -1695,8 +1690,8 @@ impl State {
         };
         if touched || changed {
             self.loc_gen += 1;
-            if e.flags & E_LOC_DIRTY == 0 {
-                e.flags |= E_LOC_DIRTY;
+            if e.flags() & E_LOC_DIRTY == 0 {
+                e.set_flags(E_LOC_DIRTY);
                 self.loc_dirty.push(r);
             }
         }
@@ -1708,7 +1703,6 @@ impl State {
     fn select_one(&self, e: &mut Entry) -> bool {
         const SEL: u8 = P_BEST | P_MULTI;
         let Some(p) = e.paths.first_mut() else {
-            e.best = NO_BEST;
             return false;
         };
         let before = p.flags & SEL;
@@ -1716,9 +1710,6 @@ impl State {
         let path = *p;
         if self.igp_cost(&path).is_some() {
             p.flags |= P_ELIGIBLE | P_BEST;
-            (e.best, e.best_peer) = (path.attrs, path.peer);
-        } else {
-            e.best = NO_BEST;
         }
         // The same path before and after: only its flags can differ.
         p.flags & SEL != before
@@ -1762,10 +1753,6 @@ impl State {
                 }
             }
         }
-        match e.paths.iter().find(|p| p.flags & P_BEST != 0) {
-            Some(b) => (e.best, e.best_peer) = (b.attrs, b.peer),
-            None => e.best = NO_BEST,
-        }
         sig(e) != before
     }
 
@@ -1774,11 +1761,12 @@ impl State {
         if self.established == 0 {
             return;
         }
-        if e.logged_at > self.max_cursor && e.logged_at > self.out_base {
+        let at = e.logged_at();
+        if at > self.max_cursor && at > self.out_base {
             return; // logged, and no peer has read it yet
         }
         self.out_log.push(r);
-        e.logged_at = self.out_base + self.out_log.len() as u64;
+        e.set_logged_at(self.out_base + self.out_log.len() as u64);
     }
 
     /// Empties the export log once every established peer has read it.
@@ -2149,10 +2137,7 @@ impl State {
             self.attrs.release(o.attrs);
             acc.withdrawn[family_index(&prefix)].push(nlri(o.out_path_id));
         }
-        if e.out.capacity() - e.out.len() < new.len() {
-            e.out.reserve_exact(new.len().max(e.out.len() / 4));
-        }
-        e.out.extend(new);
+        e.out.extend_growing(new);
     }
 }
 
@@ -2165,7 +2150,7 @@ mod tests {
         // The memory budget depends on these.
         assert_eq!(size_of::<Path>(), 12);
         assert_eq!(size_of::<OutPath>(), 16);
-        assert_eq!(size_of::<Option<Entry>>(), 64);
+        assert_eq!(size_of::<Option<Entry>>(), 32);
     }
 
     #[test]
