@@ -26,8 +26,12 @@ struct Slot {
     attrs: Option<Arc<RouteAttrs>>,
     refs: u32,
     weight: u16,
-    /// The high 16 bits of the hash: most probes are rejected on it.
-    tag: u16,
+    /// The low 32 bits of the set's hash: its home bucket (the index never
+    /// has 2^32 buckets), and most probes are rejected on it. Kept so that
+    /// growing the index and deleting from it never hash a set again (that
+    /// read every set, mostly not in the cache: a tenth of a speaker's time
+    /// taking a full table of distinct sets).
+    hash: u32,
 }
 
 /// The interning table.
@@ -104,7 +108,7 @@ impl AttrTable {
     /// `Ok(slot)` when present, else `Err(empty bucket)` to insert into.
     fn find(&self, attrs: &RouteAttrs, weight: u16, h: u64) -> Result<u32, usize> {
         let mask = self.index.len() - 1;
-        let tag = (h >> 48) as u16;
+        let h = h as u32;
         let mut b = h as usize & mask;
         loop {
             let i = self.index[b];
@@ -112,7 +116,7 @@ impl AttrTable {
                 return Err(b);
             }
             let s = &self.slots[i as usize];
-            if s.tag == tag && s.weight == weight && s.attrs.as_deref() == Some(attrs) {
+            if s.hash == h && s.weight == weight && s.attrs.as_deref() == Some(attrs) {
                 return Ok(i);
             }
             b = (b + 1) & mask;
@@ -124,7 +128,7 @@ impl AttrTable {
             attrs: Some(a),
             refs: 1,
             weight,
-            tag: (h >> 48) as u16,
+            hash: h as u32,
         };
         let i = if let Some(i) = self.free.pop() {
             self.slots[i as usize] = slot;
@@ -147,10 +151,7 @@ impl AttrTable {
         let old = std::mem::replace(&mut self.index, bigger);
         let mask = self.index.len() - 1;
         for i in old.into_iter().filter(|&i| i != EMPTY) {
-            let s = &self.slots[i as usize];
-            // Invariant: the index only names occupied slots.
-            let a = s.attrs.as_deref().expect("indexed slot");
-            let mut b = hash_of(a, s.weight) as usize & mask;
+            let mut b = self.slots[i as usize].hash as usize & mask;
             while self.index[b] != EMPTY {
                 b = (b + 1) & mask;
             }
@@ -171,16 +172,16 @@ impl AttrTable {
         if s.refs > 0 {
             return;
         }
-        let weight = s.weight;
-        let Some(a) = s.attrs.take() else {
+        let home = s.hash as usize;
+        if s.attrs.take().is_none() {
             return;
-        };
+        }
         self.live -= 1;
         self.free.push(id.0);
         // Backward-shift deletion: find the bucket, empty it, and move up
         // the entries of the probe run that follow it.
         let mask = self.index.len() - 1;
-        let mut b = hash_of(&a, weight) as usize & mask;
+        let mut b = home & mask;
         while self.index[b] != id.0 {
             b = (b + 1) & mask;
         }
@@ -191,8 +192,7 @@ impl AttrTable {
             if i == EMPTY {
                 break;
             }
-            let s = &self.slots[i as usize];
-            let home = hash_of(s.attrs.as_deref().expect("indexed slot"), s.weight) as usize & mask;
+            let home = self.slots[i as usize].hash as usize & mask;
             // Move `i` into the hole when its home is not in (hole, j].
             let dist_home = j.wrapping_sub(home) & mask;
             let dist_hole = j.wrapping_sub(hole) & mask;
