@@ -6,6 +6,7 @@ use std::sync::Arc;
 use bgp_wire::update::EncodeError;
 use bgp_wire::{Family, Nlri, RouteAttrs, UpdateBuilder};
 use ipnet::IpNet;
+use smallvec::SmallVec;
 
 use crate::decision::DecisionStep;
 use crate::peer::PeerId;
@@ -38,8 +39,9 @@ pub struct LocRibChange {
     /// The prefix.
     pub prefix: IpNet,
     /// The best path first, then the other multipath members in order of
-    /// preference; empty for a withdrawal.
-    pub paths: Vec<RoutePath>,
+    /// preference; empty for a withdrawal. (One path is held inline: a
+    /// table's worth of changes costs no allocation per prefix.)
+    pub paths: SmallVec<[RoutePath; 1]>,
     /// The step that chose the best path over the runner-up.
     pub step: Option<DecisionStep>,
 }

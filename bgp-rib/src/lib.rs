@@ -124,6 +124,8 @@
 #![deny(missing_docs)]
 
 pub use bgp_wire;
+/// The inline vector of [`LocRibChange::paths`].
+pub use smallvec;
 
 pub mod change;
 pub mod decision;

@@ -353,8 +353,10 @@ struct State {
     compact_at: usize,
     established: usize,
     loc_gen: u64,
-    /// Scratch for [`Rib::insert_hints`], kept to save allocations.
+    /// Scratch for [`Rib::insert_hints`] and [`Rib::update`], kept to
+    /// save allocations.
     hints: Vec<InsertHint>,
+    nlri: Vec<Nlri>,
     hint_keys4: Vec<Ipv4Net>,
     hint_keys6: Vec<Ipv6Net>,
 }
@@ -437,6 +439,7 @@ impl Rib {
                 established: 0,
                 loc_gen: 0,
                 hints: Vec::new(),
+                nlri: Vec::new(),
                 hint_keys4: Vec::new(),
                 hint_keys6: Vec::new(),
             },
@@ -693,33 +696,49 @@ impl Rib {
             u.action(),
             Action::TreatAsWithdraw | Action::AfiSafiDisable | Action::SessionReset
         );
-        let withdrawn: Vec<Nlri> = u.withdrawn().collect();
-        self.withdraw(peer, &withdrawn)?;
+        // One scratch vector for the NLRI lists, kept between calls.
+        let mut nlri = std::mem::take(&mut self.st.nlri);
+        let r = self.update_lists(peer, u, withdraw_all, &mut nlri);
+        nlri.clear();
+        self.st.nlri = nlri;
+        r
+    }
+
+    /// The withdrawals and announcements of [`update`](Self::update).
+    fn update_lists(
+        &mut self,
+        peer: PeerId,
+        u: &Update<'_>,
+        withdraw_all: bool,
+        nlri: &mut Vec<Nlri>,
+    ) -> Result<(), RibError> {
+        nlri.clear();
+        nlri.extend(u.withdrawn());
+        self.withdraw(peer, nlri)?;
         if let Some(m) = u.mp_unreach() {
             if family_slot(m.family()).is_some() {
-                let w: Vec<Nlri> = m.prefixes().into_iter().flatten().collect();
-                self.withdraw(peer, &w)?;
+                nlri.clear();
+                nlri.extend(m.prefixes().into_iter().flatten());
+                self.withdraw(peer, nlri)?;
             }
         }
-        let nlri: Vec<Nlri> = u.announced().collect();
+        nlri.clear();
+        nlri.extend(u.announced());
         if !nlri.is_empty() {
             if withdraw_all {
-                self.withdraw(peer, &nlri)?;
+                self.withdraw(peer, nlri)?;
             } else {
-                self.announce(
-                    peer,
-                    RouteAttrs::from_update(u, Family::IPV4_UNICAST),
-                    &nlri,
-                )?;
+                self.announce(peer, RouteAttrs::from_update(u, Family::IPV4_UNICAST), nlri)?;
             }
         }
         if let Some(m) = u.mp_reach() {
             if family_slot(m.family()).is_some() {
-                let nlri: Vec<Nlri> = m.prefixes().into_iter().flatten().collect();
+                nlri.clear();
+                nlri.extend(m.prefixes().into_iter().flatten());
                 if withdraw_all {
-                    self.withdraw(peer, &nlri)?;
+                    self.withdraw(peer, nlri)?;
                 } else {
-                    self.announce(peer, RouteAttrs::from_update(u, m.family()), &nlri)?;
+                    self.announce(peer, RouteAttrs::from_update(u, m.family()), nlri)?;
                 }
             }
         }
@@ -978,7 +997,7 @@ impl Rib {
     /// The best and multipath paths for exactly `prefix`, best first.
     pub fn selected(&self, prefix: &IpNet) -> Vec<RoutePath> {
         self.entry(prefix)
-            .map(|e| self.st.selected(e))
+            .map(|e| self.st.selected(e).into_vec())
             .unwrap_or_default()
     }
 
@@ -1803,7 +1822,7 @@ impl State {
         }
     }
 
-    fn selected(&self, e: &Entry) -> Vec<RoutePath> {
+    fn selected(&self, e: &Entry) -> SmallVec<[RoutePath; 1]> {
         let best = e.paths.iter().filter(|p| p.flags & P_BEST != 0);
         let multi = e.paths.iter().filter(|p| p.flags & P_MULTI != 0);
         best.chain(multi).map(|p| self.route_path(p)).collect()
