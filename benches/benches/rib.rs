@@ -159,6 +159,40 @@ fn insert(c: &mut Criterion, t: &Tables) {
             BatchSize::PerIteration,
         )
     });
+    // The same random order, 16 keys at a time: `insert_hints` walks a
+    // group side by side first (what `Rib::announce` does with a scattered
+    // UPDATE), then each key is inserted from its hint.
+    let (s4, s6): (Vec<Ipv4Net>, Vec<Ipv6Net>) = {
+        let mut s4 = Vec::new();
+        let mut s6 = Vec::new();
+        for p in &shuffled {
+            match p {
+                IpNet::V4(p) => s4.push(*p),
+                IpNet::V6(p) => s6.push(*p),
+            }
+        }
+        (s4, s6)
+    };
+    g.bench_function("bgp-rib-trie (shuffled, hinted by 16)", |b| {
+        b.iter_batched(
+            || (),
+            |()| {
+                fn load<P: bgp_rib::trie::TriePrefix>(keys: &[P]) -> PrefixTrie<P, u32> {
+                    let mut t = PrefixTrie::new();
+                    let mut hints = Vec::new();
+                    for (g, group) in keys.chunks(16).enumerate() {
+                        t.insert_hints(group, &mut hints);
+                        for (i, (p, h)) in group.iter().zip(&hints).enumerate() {
+                            t.get_or_insert_slot_hinted(*p, *h, || (g * 16 + i) as u32);
+                        }
+                    }
+                    t
+                }
+                (load(&s4), load(&s6))
+            },
+            BatchSize::PerIteration,
+        )
+    });
     g.bench_function("prefix-trie", |b| {
         b.iter_batched(
             || (),

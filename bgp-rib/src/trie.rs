@@ -194,7 +194,7 @@ impl InsertHint {
 }
 
 /// How many keys [`PrefixTrie::insert_hints`] walks side by side.
-const HINT_GROUP: usize = 16;
+const HINT_GROUP: usize = 32;
 
 /// The length from which keys are walked from their /16 block's entry in
 /// [`PrefixTrie::top`].
