@@ -224,9 +224,13 @@ impl Entry {
         self.log_flags = (self.log_flags & !LOG_MASK) | (at & LOG_MASK);
     }
     /// The best path, if any.
-    #[inline]
+    #[inline(always)]
     fn best(&self) -> Option<&Path> {
-        self.paths.iter().find(|p| p.flags & P_BEST != 0)
+        match &self.paths {
+            OneOrMany::One(p) => (p.flags & P_BEST != 0).then_some(p),
+            OneOrMany::Empty => None,
+            OneOrMany::Many(v) => v.iter().find(|p| p.flags & P_BEST != 0),
+        }
     }
 }
 
@@ -1048,6 +1052,7 @@ impl Rib {
     /// touched).
     #[inline]
     pub fn lookup(&self, addr: IpAddr) -> Option<(IpNet, PeerId, &Arc<RouteAttrs>)> {
+        #[inline(always)]
         fn pick(e: &Entry) -> Option<Path> {
             e.best().copied()
         }
