@@ -531,7 +531,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// Like [`get_or_insert_slot_with`](Self::get_or_insert_slot_with),
     /// starting the walk at `hint` (from
     /// [`insert_hints`](Self::insert_hints) for this key) when it is still
-    /// good.
+    /// good; a stale hint, or one given for another key, is ignored.
     pub fn get_or_insert_slot_hinted(
         &mut self,
         prefix: P,
@@ -1022,10 +1022,16 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// (value slot, its node, whether the node just gained it).
     fn slot_or_insert_inner(&mut self, prefix: P, hint: InsertHint) -> (u32, u32, bool) {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
-        if hint.generation == self.generation && hint.node != NONE {
-            // The hint covered the key and nothing was freed since: the
-            // finger restarts there (it need only hold nodes that cover its
-            // key, root first).
+        let good = hint.generation == self.generation
+            && self
+                .nodes
+                .get(hint.node as usize)
+                .is_some_and(|n| n.len <= len && key.mask(n.len) == n.key);
+        if good {
+            // The hint covers the key (checked: a hint given for another
+            // key or trie is ignored, not trusted) and nothing was freed
+            // since: the finger restarts there (it need only hold nodes
+            // that cover its key, root first).
             if self.top.is_empty() && self.nodes.len() >= TOP_MIN_NODES {
                 self.build_top();
             }
@@ -1427,6 +1433,37 @@ mod tests {
         for (p, v) in &m {
             assert_eq!(t.get(p), Some(v));
         }
+    }
+
+    /// A hint naming a node freed since (still holding a key that covers
+    /// the new one) or a node that does not cover the key is ignored: the
+    /// insertion lands in the trie, not under a detached node.
+    #[test]
+    fn stale_and_foreign_hints_are_ignored() {
+        let mut t = PrefixTrie::<Ipv4Net, u32>::new();
+        for (p, v) in [("10.0.0.0/8", 1), ("10.1.0.0/16", 2), ("10.2.0.0/16", 3)] {
+            t.insert(v4(p), v);
+        }
+        let key = v4("10.1.2.0/24");
+        let mut hints = Vec::new();
+        t.insert_hints(&[key, v4("192.0.2.0/24")], &mut hints);
+        // The leaf of 10.1/16 (the hint) goes, and with it the branch
+        // node above it.
+        assert_eq!(t.remove(v4("10.1.0.0/16")), Some(2));
+        assert_eq!(*t.get_or_insert_slot_hinted(key, hints[0], || 4).1, 4);
+        assert_eq!(t.get(&key), Some(&4));
+        // A hint for another key.
+        let other = v4("10.2.3.0/24");
+        t.insert_hints(&[v4("10.1.2.128/25")], &mut hints);
+        assert_eq!(*t.get_or_insert_slot_hinted(other, hints[0], || 5).1, 5);
+        let got: Vec<_> = t.iter().map(|(p, v)| (p.to_string(), *v)).collect();
+        let want = [
+            ("10.0.0.0/8", 1),
+            ("10.1.2.0/24", 4),
+            ("10.2.0.0/16", 3),
+            ("10.2.3.0/24", 5),
+        ];
+        assert_eq!(got, want.map(|(p, v)| (p.to_string(), v)));
     }
 
     /// Batches of scattered and nested keys inserted from the hints of
