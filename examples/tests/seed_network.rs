@@ -519,6 +519,23 @@ fn seed_network_with_frr_borders() {
         procs.push(p);
         controls.push(c);
     }
+    // The route servers are passive toward the hosts (a listen range): a
+    // host that connects before its route server listens is refused and
+    // tries again only after ConnectRetry (120 s), longer than the waits
+    // below. `speaker` binds its listeners before its control socket.
+    for c in &controls {
+        wait_for(
+            "a route server's control socket",
+            Duration::from_secs(10),
+            || {
+                if c.exists() {
+                    Ok(())
+                } else {
+                    Err(format!("{} missing", c.display()))
+                }
+            },
+        );
+    }
     for (i, d) in border_dirs.iter().enumerate() {
         procs.push(start_border(d, i));
     }
