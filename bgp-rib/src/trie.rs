@@ -1190,6 +1190,17 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// A deterministic stream of pseudo-random numbers (Knuth's MMIX LCG,
+    /// high half) from `seed`.
+    fn lcg(mut s: u64) -> impl FnMut() -> u32 {
+        move || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 32) as u32
+        }
+    }
+
     #[test]
     fn basic_operations() {
         let mut t = PrefixTrie::<Ipv4Net, u32>::new();
@@ -1343,13 +1354,7 @@ mod tests {
     /// of every length, half of them removed again, then 50,000 lookups.
     #[test]
     fn lpm_index_agrees_with_the_walk() {
-        let mut s: u64 = 7;
-        let mut next = || {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (s >> 32) as u32
-        };
+        let mut next = lcg(7);
         let mut plain = PrefixTrie::<Ipv4Net, u32>::new();
         let mut indexed = PrefixTrie::<Ipv4Net, u32>::new();
         indexed.enable_lpm_index();
@@ -1394,13 +1399,7 @@ mod tests {
     /// between, agree with a `BTreeMap`.
     #[test]
     fn finger_insertions_agree_with_btreemap() {
-        let mut s: u64 = 11;
-        let mut next = || {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (s >> 32) as u32
-        };
+        let mut next = lcg(11);
         let mut t = PrefixTrie::<Ipv4Net, u32>::new();
         let mut m = BTreeMap::new();
         let mut base = 0u32;
@@ -1473,13 +1472,7 @@ mod tests {
     /// LPM index, and keep the /16 table right.
     #[test]
     fn hinted_insertions_agree_with_btreemap() {
-        let mut s: u64 = 5;
-        let mut next = || {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (s >> 32) as u32
-        };
+        let mut next = lcg(5);
         for indexed in [false, true] {
             let mut t = PrefixTrie::<Ipv4Net, u32>::new();
             if indexed {
