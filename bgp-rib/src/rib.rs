@@ -19,7 +19,7 @@ use crate::intern::{AttrId, AttrTable, FxHashMap};
 use crate::peer::{AddPathSend, NextHopMode, PeerConfig, PeerId, SharedPolicy};
 use crate::policy::{Direction, PeerInfo, PolicyRoute, Source, Verdict};
 use crate::small::{BoxedVec, OneOrMany};
-use crate::trie::{InsertHint, PrefixTrie};
+use crate::trie::{InsertHint, PrefixTrie, TriePrefix};
 
 //----------- Configuration ---------------------------------------------------
 
@@ -1360,24 +1360,31 @@ impl Rib {
         if apart * 2 < nlri.len() {
             return;
         }
-        if first.1 {
-            let mut keys = std::mem::take(&mut self.st.hint_keys6);
+        /// The hints of `trie` for the prefixes of `nlri` that `pick`
+        /// keeps, collected in `keys` (scratch).
+        fn hints<P: TriePrefix>(
+            trie: &PrefixTrie<P, Entry>,
+            keys: &mut Vec<P>,
+            nlri: &[Nlri],
+            pick: fn(IpNet) -> Option<P>,
+            out: &mut Vec<InsertHint>,
+        ) {
             keys.clear();
-            keys.extend(nlri.iter().filter_map(|n| match n.prefix {
+            keys.extend(nlri.iter().filter_map(|n| pick(n.prefix)));
+            trie.insert_hints(keys, out);
+        }
+        if first.1 {
+            let pick = |p| match p {
                 IpNet::V6(p) => Some(p),
                 IpNet::V4(_) => None,
-            }));
-            self.v6.insert_hints(&keys, out);
-            self.st.hint_keys6 = keys;
+            };
+            hints(&self.v6, &mut self.st.hint_keys6, nlri, pick, out);
         } else {
-            let mut keys = std::mem::take(&mut self.st.hint_keys4);
-            keys.clear();
-            keys.extend(nlri.iter().filter_map(|n| match n.prefix {
+            let pick = |p| match p {
                 IpNet::V4(p) => Some(p),
                 IpNet::V6(_) => None,
-            }));
-            self.v4.insert_hints(&keys, out);
-            self.st.hint_keys4 = keys;
+            };
+            hints(&self.v4, &mut self.st.hint_keys4, nlri, pick, out);
         }
     }
 

@@ -484,7 +484,6 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn insert_hints(&self, keys: &[P], out: &mut Vec<InsertHint>) {
         out.clear();
         out.reserve(keys.len());
-        let nodes = &self.nodes[..];
         for group in keys.chunks(HINT_GROUP) {
             let n = group.len();
             let mut key = [P::Bits::default(); HINT_GROUP];
@@ -504,21 +503,13 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                     if !live[i] {
                         continue;
                     }
-                    let node = &nodes[cur[i] as usize];
-                    let c = if node.len >= len[i] {
-                        NONE
-                    } else {
-                        node.child[key[i].bit(node.len)]
-                    };
-                    if c != NONE {
-                        let cn = &nodes[c as usize];
-                        if cn.len <= len[i] && key[i].mask(cn.len) == cn.key {
+                    match self.next_covering(cur[i], key[i], len[i]) {
+                        Some(c) => {
                             cur[i] = c;
                             any = true;
-                            continue;
                         }
+                        None => live[i] = false,
                     }
-                    live[i] = false;
                 }
             }
             out.extend(cur[..n].iter().map(|&node| InsertHint {
@@ -630,14 +621,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             if n.value != NONE {
                 valued = cur;
             }
-            let c = n.child[key.bit(n.len)];
-            if c == NONE {
-                return None;
-            }
-            let cn = &self.nodes[c as usize];
-            if cn.len > len || key.mask(cn.len) != cn.key {
-                return None;
-            }
+            let c = self.next_covering(cur, key, len)?;
             (gp, parent, cur) = (parent, cur, c);
         }
     }
@@ -740,28 +724,17 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// The deepest valued node on the walk to `key`/`len` from `start`.
     #[inline]
     fn longest_walk(&self, start: u32, key: P::Bits, len: u8) -> u32 {
-        let nodes = &self.nodes[..];
         let mut best = NONE;
-        let mut cur = start as usize;
+        let mut cur = start;
         loop {
-            let n = &nodes[cur];
-            if n.value != NONE {
-                best = cur as u32;
+            if self.nodes[cur as usize].value != NONE {
+                best = cur;
             }
-            if n.len >= len {
-                break;
+            match self.next_covering(cur, key, len) {
+                Some(c) => cur = c,
+                None => return best,
             }
-            let c = n.child[key.bit(n.len)];
-            if c == NONE {
-                break;
-            }
-            let cn = &nodes[c as usize];
-            if cn.len > len || key.mask(cn.len) != cn.key {
-                break;
-            }
-            cur = c as usize;
         }
-        best
     }
 
     /// The longest matches of many keys: `out` is cleared and then holds,
@@ -952,20 +925,29 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
         let mut cur = self.start(key, len);
         loop {
-            let n = &self.nodes[cur as usize];
-            if n.len == len {
+            if self.nodes[cur as usize].len == len {
                 return Some(cur);
             }
-            let c = n.child[key.bit(n.len)];
-            if c == NONE {
-                return None;
-            }
-            let cn = &self.nodes[c as usize];
-            if cn.len > len || key.mask(cn.len) != cn.key {
-                return None;
-            }
-            cur = c;
+            cur = self.next_covering(cur, key, len)?;
         }
+    }
+
+    /// The child of node `cur` (which covers `key`/`len`) on the way to
+    /// the key when it covers the key too: the next step of every walk
+    /// down to a key. `None` when `cur` is the key's own node or the
+    /// deepest node that covers it.
+    #[inline(always)]
+    fn next_covering(&self, cur: u32, key: P::Bits, len: u8) -> Option<u32> {
+        let n = &self.nodes[cur as usize];
+        if n.len >= len {
+            return None;
+        }
+        let c = n.child[key.bit(n.len)];
+        if c == NONE {
+            return None;
+        }
+        let cn = &self.nodes[c as usize];
+        (cn.len <= len && key.mask(cn.len) == cn.key).then_some(c)
     }
 
     fn new_node(&mut self, key: P::Bits, len: u8, value: u32) -> u32 {
