@@ -304,17 +304,16 @@ impl<'a> AsPath<'a> {
         }
     }
 
-    /// An owned copy.
+    /// An owned copy, its vectors allocated to their exact lengths (a RIB
+    /// keeps one per distinct attribute set: collecting the segments
+    /// directly reserved room for four).
     pub fn to_buf(&self) -> AsPathBuf {
-        AsPathBuf {
-            segments: self
-                .segments()
-                .map(|s| AsSegment {
-                    ty: s.ty,
-                    asns: s.asns().collect(),
-                })
-                .collect(),
-        }
+        let mut segments = Vec::with_capacity(self.segments().count());
+        segments.extend(self.segments().map(|s| AsSegment {
+            ty: s.ty,
+            asns: s.asns().collect(),
+        }));
+        AsPathBuf { segments }
     }
 }
 
@@ -536,6 +535,7 @@ impl AsPathBuf {
             }
         }
         out.segments.extend(as4.segments.iter().cloned());
+        out.segments.shrink_to_fit();
         out
     }
 }
