@@ -533,7 +533,7 @@ impl<'p> Eval<'p, '_, '_> {
                 let Some(l) = l else { return false };
                 let a = w.attrs.as_ref().unwrap_or(w.orig);
                 cfg.large_community_lists()[l as usize].permits(
-                    &a.large_communities,
+                    &a.extra.large_communities,
                     exact,
                     &mut w.large_text,
                 )
@@ -542,7 +542,7 @@ impl<'p> Eval<'p, '_, '_> {
                 let Some(l) = l else { return false };
                 let a = w.attrs.as_ref().unwrap_or(w.orig);
                 cfg.ext_community_lists()[l as usize].permits(
-                    &a.ext_communities,
+                    &a.extra.ext_communities,
                     false,
                     &mut w.ext_text,
                 )
@@ -560,7 +560,7 @@ impl<'p> Eval<'p, '_, '_> {
                 r == s
             }
             CMatch::Role(r) => self.route.peer.role == Some(r),
-            CMatch::Otc => w.attrs().otc.is_some(),
+            CMatch::Otc => w.attrs().extra.otc.is_some(),
         }
     }
 
@@ -583,11 +583,11 @@ impl<'p> Eval<'p, '_, '_> {
             CSet::LargeDelete(l) => {
                 if let Some(l) = l {
                     if let Some(mut keep) = cfg.large_community_lists()[*l as usize]
-                        .delete_from(&w.attrs().large_communities)
+                        .delete_from(&w.attrs().extra.large_communities)
                     {
                         keep.sort_unstable();
                         keep.dedup();
-                        w.attrs_mut().large_communities = keep;
+                        w.attrs_mut().extra.large_communities = keep;
                         w.large_text = None;
                     }
                 }
@@ -671,7 +671,7 @@ impl<'p> Eval<'p, '_, '_> {
             }
             Set::LargeCommunity { values, additive } => {
                 let mut new = if *additive {
-                    let mut n = w.attrs().large_communities.clone();
+                    let mut n = w.attrs().extra.large_communities.clone();
                     n.extend_from_slice(values);
                     n
                 } else {
@@ -679,30 +679,30 @@ impl<'p> Eval<'p, '_, '_> {
                 };
                 new.sort_unstable();
                 new.dedup();
-                if new != w.attrs().large_communities {
-                    w.attrs_mut().large_communities = new;
+                if new != w.attrs().extra.large_communities {
+                    w.attrs_mut().extra.large_communities = new;
                     w.large_text = None;
                 }
             }
             Set::LargeCommunityNone => {
-                if !w.attrs().large_communities.is_empty() {
-                    w.attrs_mut().large_communities.clear();
+                if !w.attrs().extra.large_communities.is_empty() {
+                    w.attrs_mut().extra.large_communities.clear();
                     w.large_text = None;
                 }
             }
             Set::ExtCommunityRt(values) | Set::ExtCommunitySoo(values) => {
-                let mut new = w.attrs().ext_communities.clone();
+                let mut new = w.attrs().extra.ext_communities.clone();
                 new.extend_from_slice(values);
                 new.sort_unstable();
                 new.dedup();
-                if new != w.attrs().ext_communities {
-                    w.attrs_mut().ext_communities = new;
+                if new != w.attrs().extra.ext_communities {
+                    w.attrs_mut().extra.ext_communities = new;
                     w.ext_text = None;
                 }
             }
             Set::ExtCommunityNone => {
-                if !w.attrs().ext_communities.is_empty() {
-                    w.attrs_mut().ext_communities.clear();
+                if !w.attrs().extra.ext_communities.is_empty() {
+                    w.attrs_mut().extra.ext_communities.clear();
                     w.ext_text = None;
                 }
             }

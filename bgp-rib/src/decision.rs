@@ -217,11 +217,11 @@ pub fn compare(
     }
     step!(S::ExternalOverInternal, b.ebgp.cmp(&a.ebgp));
     step!(S::IgpCost, a.igp_cost.cmp(&b.igp_cost));
-    let id = |c: &Candidate<'_>| c.attrs.originator_id.unwrap_or(c.router_id);
+    let id = |c: &Candidate<'_>| c.attrs.extra.originator_id.unwrap_or(c.router_id);
     step!(S::RouterId, id(a).cmp(&id(b)));
     step!(
         S::ClusterListLength,
-        x.cluster_list.len().cmp(&y.cluster_list.len())
+        x.extra.cluster_list.len().cmp(&y.extra.cluster_list.len())
     );
     step!(S::PeerAddress, a.peer_address.cmp(&b.peer_address));
     (a.path_id.cmp(&b.path_id), S::PathId)
@@ -374,7 +374,7 @@ mod tests {
         };
         a.med = Some(if good[5] { 0 } else { 50 });
         if !good[9] {
-            a.cluster_list = vec![Ipv4Addr::new(9, 9, 9, 9)];
+            a.extra.cluster_list = vec![Ipv4Addr::new(9, 9, 9, 9)];
         }
         let a: &'static RouteAttrs = Box::leak(Box::new(a));
         Candidate {
@@ -427,7 +427,7 @@ mod tests {
         }
         // ORIGINATOR_ID stands in for the router ID.
         let mut a = attrs(&[65001]);
-        a.originator_id = Some(Ipv4Addr::new(1, 0, 0, 0));
+        a.extra.originator_id = Some(Ipv4Addr::new(1, 0, 0, 0));
         let b = attrs(&[65001]);
         let (ca, cb) = (cand(&a, 200), cand(&b, 2));
         assert_eq!(decide(&[cb, ca]), (1, S::RouterId));

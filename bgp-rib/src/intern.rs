@@ -72,7 +72,13 @@ impl AttrTable {
                 self.slots[i as usize].refs += 1;
                 AttrId(i)
             }
-            Err(bucket) => self.insert_new(Arc::new(attrs), weight, h, bucket),
+            Err(bucket) => {
+                let mut attrs = attrs;
+                // A policy that emptied the extra attributes may have left
+                // their box: a stored set does not keep it.
+                attrs.extra.compact();
+                self.insert_new(Arc::new(attrs), weight, h, bucket)
+            }
         }
     }
 
@@ -84,7 +90,11 @@ impl AttrTable {
                 self.slots[i as usize].refs += 1;
                 AttrId(i)
             }
-            Err(bucket) => self.insert_new(Arc::new(attrs.clone()), weight, h, bucket),
+            Err(bucket) => {
+                let mut attrs = attrs.clone();
+                attrs.extra.compact();
+                self.insert_new(Arc::new(attrs), weight, h, bucket)
+            }
         }
     }
 

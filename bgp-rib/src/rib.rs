@@ -1668,17 +1668,17 @@ impl State {
             return None;
         }
         // Reflection loops (RFC 4456 §8).
-        if a.originator_id == Some(self.cfg.router_id)
-            || a.cluster_list.contains(&self.cluster_id())
+        if a.extra.originator_id == Some(self.cfg.router_id)
+            || a.extra.cluster_list.contains(&self.cluster_id())
         {
             return None;
         }
         // RFC 9234 §5, ingress. `role` is the peer's role.
         match info.role {
-            Some(Role::CUSTOMER | Role::RS_CLIENT) if a.otc.is_some() => return None,
-            Some(Role::PEER) if a.otc.is_some_and(|o| o != info.asn) => return None,
-            Some(Role::PROVIDER | Role::PEER | Role::RS) if a.otc.is_none() => {
-                a.otc = Some(info.asn)
+            Some(Role::CUSTOMER | Role::RS_CLIENT) if a.extra.otc.is_some() => return None,
+            Some(Role::PEER) if a.extra.otc.is_some_and(|o| o != info.asn) => return None,
+            Some(Role::PROVIDER | Role::PEER | Role::RS) if a.extra.otc.is_none() => {
+                a.extra.otc = Some(info.asn)
             }
             _ => {}
         }
@@ -2019,16 +2019,18 @@ impl State {
         }
         // RFC 9234 §5, egress: a route with OTC goes to customers and
         // route-server clients only. `role` is the peer's role.
-        if a.otc.is_some() && matches!(tp.info.role, Some(Role::PROVIDER | Role::PEER | Role::RS)) {
+        if a.extra.otc.is_some()
+            && matches!(tp.info.role, Some(Role::PROVIDER | Role::PEER | Role::RS))
+        {
             return None;
         }
         let mut n = a.clone();
         if matches!(
             tp.info.role,
             Some(Role::CUSTOMER | Role::PEER | Role::RS_CLIENT)
-        ) && n.otc.is_none()
+        ) && n.extra.otc.is_none()
         {
-            n.otc = Some(self.cfg.local_asn);
+            n.extra.otc = Some(self.cfg.local_asn);
         }
         if t_ibgp {
             if !rs {
@@ -2036,8 +2038,8 @@ impl State {
             }
             if reflect {
                 // RFC 4456 §8.
-                n.originator_id = Some(a.originator_id.unwrap_or(sp.info.router_id));
-                n.cluster_list.insert(0, self.cluster_id());
+                n.extra.originator_id = Some(a.extra.originator_id.unwrap_or(sp.info.router_id));
+                n.extra.cluster_list.insert(0, self.cluster_id());
             }
         } else {
             n.local_pref = None;
@@ -2047,8 +2049,11 @@ impl State {
                 if s != 0 {
                     n.med = None;
                 }
-                n.originator_id = None;
-                n.cluster_list.clear();
+                if n.extra.originator_id.is_some() || !n.extra.cluster_list.is_empty() {
+                    n.extra.originator_id = None;
+                    n.extra.cluster_list.clear();
+                    n.extra.compact();
+                }
             }
         }
         let self_hop = match (rs, tp.next_hop) {

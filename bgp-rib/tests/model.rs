@@ -305,8 +305,8 @@ impl Model {
         if t_ibgp {
             a.local_pref = Some(a.local_pref.unwrap_or(100));
             if s_ibgp {
-                a.originator_id = Some(a.originator_id.unwrap_or(info(src).router_id));
-                a.cluster_list.insert(0, ROUTER_ID);
+                a.extra.originator_id = Some(a.extra.originator_id.unwrap_or(info(src).router_id));
+                a.extra.cluster_list.insert(0, ROUTER_ID);
             }
         } else {
             a.local_pref = None;

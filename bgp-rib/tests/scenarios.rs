@@ -104,8 +104,8 @@ fn route_reflection() {
         let got = drain(&mut rib, peer);
         assert_eq!(got.len(), 1, "{peer:?}");
         let r = got[0].1.clone().unwrap();
-        assert_eq!(r.originator_id, Some(Ipv4Addr::new(10, 9, 9, 11)));
-        assert_eq!(r.cluster_list, vec![RID]);
+        assert_eq!(r.extra.originator_id, Some(Ipv4Addr::new(10, 9, 9, 11)));
+        assert_eq!(r.extra.cluster_list, vec![RID]);
         assert_eq!(r.next_hop, Some(nh(11)), "reflection keeps the next hop");
         assert_eq!(r.local_pref, Some(150));
         assert_eq!(r.as_path, a.as_path, "no prepend inside the AS");
@@ -113,7 +113,10 @@ fn route_reflection() {
     assert!(drain(&mut rib, c1).is_empty());
     // To eBGP: RR attributes stripped, our AS prepended, next hop self.
     let r = drain(&mut rib, e)[0].1.clone().unwrap();
-    assert_eq!((r.originator_id, r.cluster_list.len()), (None, 0));
+    assert_eq!(
+        (r.extra.originator_id, r.extra.cluster_list.len()),
+        (None, 0)
+    );
     assert_eq!(r.local_pref, None);
     assert_eq!(r.as_path, AsPathBuf::sequence([AS, 65200]));
     assert_eq!(r.next_hop, Some(nh(1)));
@@ -130,10 +133,10 @@ fn route_reflection() {
 
     // Loops: our ORIGINATOR_ID or our cluster in CLUSTER_LIST is dropped.
     let mut looped = route(&[65400], 12);
-    looped.originator_id = Some(RID);
+    looped.extra.originator_id = Some(RID);
     announce(&mut rib, c2, looped, &["192.0.2.128/25"]);
     let mut looped = route(&[65400], 12);
-    looped.cluster_list = vec![Ipv4Addr::new(1, 1, 1, 1), RID];
+    looped.extra.cluster_list = vec![Ipv4Addr::new(1, 1, 1, 1), RID];
     announce(&mut rib, c2, looped, &["192.0.2.0/25"]);
     assert!(rib.paths(&net("192.0.2.128/25")).is_empty());
     assert!(rib.paths(&net("192.0.2.0/25")).is_empty());
@@ -141,10 +144,10 @@ fn route_reflection() {
     // A reflected route with a longer CLUSTER_LIST loses to a shorter one at
     // that step when all else ties.
     let mut r1 = route(&[65500], 11);
-    r1.originator_id = Some(Ipv4Addr::new(10, 7, 7, 7));
-    r1.cluster_list = vec![Ipv4Addr::new(9, 9, 9, 9), Ipv4Addr::new(8, 8, 8, 8)];
+    r1.extra.originator_id = Some(Ipv4Addr::new(10, 7, 7, 7));
+    r1.extra.cluster_list = vec![Ipv4Addr::new(9, 9, 9, 9), Ipv4Addr::new(8, 8, 8, 8)];
     let mut r2 = r1.clone();
-    r2.cluster_list = vec![Ipv4Addr::new(9, 9, 9, 9)];
+    r2.extra.cluster_list = vec![Ipv4Addr::new(9, 9, 9, 9)];
     announce(&mut rib, c1, r1, &["100.64.0.0/10"]);
     announce(&mut rib, c2, r2, &["100.64.0.0/10"]);
     let best = rib.best(&net("100.64.0.0/10")).unwrap();
@@ -306,7 +309,10 @@ fn ibgp_route_servers_for_hosts_and_borders() {
         let a = got[0].1.clone().unwrap();
         assert_eq!(a.next_hop, Some(nh(201)));
         assert_eq!(a.as_path, AsPathBuf::sequence([64999]), "transparent");
-        assert_eq!((a.originator_id, a.cluster_list.len()), (None, 0));
+        assert_eq!(
+            (a.extra.originator_id, a.extra.cluster_list.len()),
+            (None, 0)
+        );
     }
     // B1 fails: hosts move to B2's default.
     rib.peer_down(b1).unwrap();
@@ -526,11 +532,11 @@ fn rfc9234_only_to_customer() {
         &["198.51.100.0/24"],
     );
     assert_eq!(
-        rib.best(&net("198.51.100.0/24")).unwrap().attrs.otc,
+        rib.best(&net("198.51.100.0/24")).unwrap().attrs.extra.otc,
         Some(65011)
     );
     assert_eq!(
-        drain(&mut rib, customer)[0].1.as_ref().unwrap().otc,
+        drain(&mut rib, customer)[0].1.as_ref().unwrap().extra.otc,
         Some(65011)
     );
     assert!(drain(&mut rib, provider2).is_empty());
@@ -538,17 +544,17 @@ fn rfc9234_only_to_customer() {
 
     // From a customer with OTC: a leak, ineligible.
     let mut leak = route(&[65021, 2], 21);
-    leak.otc = Some(65099);
+    leak.extra.otc = Some(65099);
     announce(&mut rib, customer, leak, &["203.0.113.0/24"]);
     assert!(rib.paths(&net("203.0.113.0/24")).is_empty());
 
     // From a lateral peer: OTC must be its AS.
     let mut bad = route(&[65031, 3], 31);
-    bad.otc = Some(65099);
+    bad.extra.otc = Some(65099);
     announce(&mut rib, lateral, bad, &["192.0.2.0/25"]);
     assert!(rib.paths(&net("192.0.2.0/25")).is_empty());
     let mut good = route(&[65031, 3], 31);
-    good.otc = Some(65031);
+    good.extra.otc = Some(65031);
     announce(&mut rib, lateral, good, &["192.0.2.128/25"]);
     assert_eq!(rib.paths(&net("192.0.2.128/25")).len(), 1);
 
@@ -560,8 +566,8 @@ fn rfc9234_only_to_customer() {
             .find(|x| x.0.prefix == net("100.64.0.0/10"))
             .and_then(|x| x.1)
     };
-    assert_eq!(pick(drain(&mut rib, lateral)).unwrap().otc, Some(AS));
-    assert_eq!(pick(drain(&mut rib, provider)).unwrap().otc, None);
+    assert_eq!(pick(drain(&mut rib, lateral)).unwrap().extra.otc, Some(AS));
+    assert_eq!(pick(drain(&mut rib, provider)).unwrap().extra.otc, None);
     assert!(
         pick(drain(&mut rib, customer)).is_none(),
         "not back to its source"

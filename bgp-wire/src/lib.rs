@@ -95,6 +95,6 @@ pub use error::{Action, UpdateError, UpdateErrorKind};
 pub use header::{Frame, HeaderError, frame};
 pub use message::{Message, MessageBuf, MessageError, Messages, parse_message};
 pub use notification::Notification;
-pub use route::RouteAttrs;
+pub use route::{Extra, ExtraAttrs, RouteAttrs};
 pub use types::{AS_TRANS, Family, FamilySet, Nlri};
 pub use update::{Update, UpdateBuilder, UpdateMessage};

@@ -10,6 +10,7 @@
 //!
 //! [RFC 6793 §4.2.3]: https://www.rfc-editor.org/rfc/rfc6793#section-4.2.3
 
+use std::fmt;
 use std::net::Ipv4Addr;
 
 use crate::attr::{
@@ -21,14 +22,18 @@ use crate::update::Update;
 
 /// The path attributes of a route ([RFC 4271 §5]), owned and typed.
 ///
-/// Well-known attributes have fields; unrecognised optional transitive
-/// attributes are kept in [`other`](Self::other) so they can be passed on
-/// ([RFC 4271 §5]: with the Partial bit set by whoever forwards them).
-/// MP_REACH_NLRI and MP_UNREACH_NLRI are not attributes of a route: the next
-/// hop they carry is [`next_hop`](Self::next_hop).
+/// The attributes nearly every route carries and every decision reads are
+/// fields; the others live in [`extra`](Self::extra), boxed, so that a set
+/// without them (most of a full table) is 120 octets rather than 280: a RIB
+/// keeps one per distinct set. Unrecognised optional transitive attributes
+/// are kept in [`ExtraAttrs::other`] so they can be passed on ([RFC 4271 §5]:
+/// with the Partial bit set by whoever forwards them). MP_REACH_NLRI and
+/// MP_UNREACH_NLRI are not attributes of a route: the next hop they carry is
+/// [`next_hop`](Self::next_hop).
 ///
 /// Equality and hashing cover every field, communities in their received
-/// order, so identical sets intern to one.
+/// order, so identical sets intern to one; an empty [`Extra`] equals an
+/// absent one.
 ///
 /// [RFC 4271 §5]: https://www.rfc-editor.org/rfc/rfc4271#section-5
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -44,14 +49,22 @@ pub struct RouteAttrs {
     pub med: Option<u32>,
     /// LOCAL_PREF.
     pub local_pref: Option<u32>,
-    /// ATOMIC_AGGREGATE.
-    pub atomic_aggregate: bool,
-    /// AGGREGATOR, with AS4_AGGREGATOR applied.
-    pub aggregator: Option<Aggregator>,
     /// COMMUNITIES ([RFC 1997]), in received order.
     ///
     /// [RFC 1997]: https://www.rfc-editor.org/rfc/rfc1997
     pub communities: Vec<Community>,
+    /// Every other attribute: read through it as an [`ExtraAttrs`] (empty
+    /// when none is present); writing through it allocates the box.
+    pub extra: Extra,
+}
+
+/// The less common path attributes of a route (see [`RouteAttrs`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ExtraAttrs {
+    /// ATOMIC_AGGREGATE.
+    pub atomic_aggregate: bool,
+    /// AGGREGATOR, with AS4_AGGREGATOR applied.
+    pub aggregator: Option<Aggregator>,
     /// EXTENDED COMMUNITIES ([RFC 4360]).
     ///
     /// [RFC 4360]: https://www.rfc-editor.org/rfc/rfc4360
@@ -84,6 +97,107 @@ pub struct RouteAttrs {
     pub other: Vec<RawAttribute>,
 }
 
+impl ExtraAttrs {
+    /// No attribute: what an absent [`Extra`] reads as.
+    pub const EMPTY: Self = Self {
+        atomic_aggregate: false,
+        aggregator: None,
+        ext_communities: Vec::new(),
+        ipv6_ext_communities: Vec::new(),
+        large_communities: Vec::new(),
+        originator_id: None,
+        cluster_list: Vec::new(),
+        aigp: None,
+        otc: None,
+        other: Vec::new(),
+    };
+
+    /// Whether no attribute is present.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::EMPTY
+    }
+}
+
+static EMPTY_EXTRA: ExtraAttrs = ExtraAttrs::EMPTY;
+
+/// [`ExtraAttrs`] in a box that is absent while they are empty.
+///
+/// It dereferences to the attributes (to [`ExtraAttrs::EMPTY`] when absent),
+/// so `attrs.extra.cluster_list` reads as a field does; a mutable access
+/// (`attrs.extra.otc = Some(65001)`) allocates the box if needed, and
+/// [`compact`](Self::compact) drops a box left empty.
+#[derive(Clone, Default)]
+pub struct Extra(Option<Box<ExtraAttrs>>);
+
+impl Extra {
+    /// Drops the box when it holds no attribute, so the set takes no more
+    /// room than one that never had any.
+    pub fn compact(&mut self) {
+        if self.0.as_deref().is_some_and(ExtraAttrs::is_empty) {
+            self.0 = None;
+        }
+    }
+
+    /// Whether a box is allocated (it may still be empty).
+    pub fn is_allocated(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl From<ExtraAttrs> for Extra {
+    fn from(e: ExtraAttrs) -> Self {
+        if e.is_empty() {
+            Self(None)
+        } else {
+            Self(Some(Box::new(e)))
+        }
+    }
+}
+
+impl std::ops::Deref for Extra {
+    type Target = ExtraAttrs;
+    fn deref(&self) -> &ExtraAttrs {
+        self.0.as_deref().unwrap_or(&EMPTY_EXTRA)
+    }
+}
+
+impl std::ops::DerefMut for Extra {
+    fn deref_mut(&mut self) -> &mut ExtraAttrs {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl PartialEq for Extra {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Extra {}
+
+impl std::hash::Hash for Extra {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Absent and empty hash alike (they are equal); an empty set costs
+        // one write instead of its ten fields.
+        match self.0.as_deref() {
+            Some(e) if !e.is_empty() => {
+                state.write_u8(1);
+                e.hash(state);
+            }
+            _ => state.write_u8(0),
+        }
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_deref() {
+            Some(e) if !e.is_empty() => e.fmt(f),
+            _ => f.write_str("ExtraAttrs::EMPTY"),
+        }
+    }
+}
+
 impl Default for RouteAttrs {
     /// ORIGIN IGP, an empty AS path, nothing else: a locally originated route.
     fn default() -> Self {
@@ -93,17 +207,8 @@ impl Default for RouteAttrs {
             next_hop: None,
             med: None,
             local_pref: None,
-            atomic_aggregate: false,
-            aggregator: None,
             communities: Vec::new(),
-            ext_communities: Vec::new(),
-            ipv6_ext_communities: Vec::new(),
-            large_communities: Vec::new(),
-            originator_id: None,
-            cluster_list: Vec::new(),
-            aigp: None,
-            otc: None,
-            other: Vec::new(),
+            extra: Extra::default(),
         }
     }
 }
@@ -125,19 +230,21 @@ impl RouteAttrs {
                 Attribute::NextHop(n) => v4_next_hop = Some(n),
                 Attribute::Med(m) => a.med = Some(m),
                 Attribute::LocalPref(l) => a.local_pref = Some(l),
-                Attribute::AtomicAggregate => a.atomic_aggregate = true,
+                Attribute::AtomicAggregate => a.extra.atomic_aggregate = true,
                 Attribute::Communities(c) => a.communities = c.iter().collect(),
-                Attribute::OriginatorId(o) => a.originator_id = Some(o),
-                Attribute::ClusterList(c) => a.cluster_list = c.iter().collect(),
-                Attribute::ExtCommunities(c) => a.ext_communities = c.iter().collect(),
-                Attribute::Ipv6ExtCommunities(c) => a.ipv6_ext_communities = c.iter().collect(),
-                Attribute::LargeCommunities(c) => a.large_communities = c.iter().collect(),
-                Attribute::Otc(o) => a.otc = Some(o),
+                Attribute::OriginatorId(o) => a.extra.originator_id = Some(o),
+                Attribute::ClusterList(c) => a.extra.cluster_list = c.iter().collect(),
+                Attribute::ExtCommunities(c) => a.extra.ext_communities = c.iter().collect(),
+                Attribute::Ipv6ExtCommunities(c) => {
+                    a.extra.ipv6_ext_communities = c.iter().collect()
+                }
+                Attribute::LargeCommunities(c) => a.extra.large_communities = c.iter().collect(),
+                Attribute::Otc(o) => a.extra.otc = Some(o),
                 Attribute::Aigp(_) | Attribute::Other(_) => {
                     if let PathAttribute::Aigp(t) = attr.to_owned_attr() {
-                        a.aigp = Some(t);
+                        a.extra.aigp = Some(t);
                     } else if let PathAttribute::Other(r) = attr.to_owned_attr() {
-                        a.other.push(r);
+                        a.extra.other.push(r);
                     }
                 }
                 // Merged below, or not route attributes.
@@ -150,7 +257,10 @@ impl RouteAttrs {
             }
         }
         a.as_path = update.effective_as_path().unwrap_or_default();
-        a.aggregator = update.effective_aggregator();
+        if let Some(g) = update.effective_aggregator() {
+            a.extra.aggregator = Some(g);
+        }
+        a.extra.compact();
         a.next_hop = match update.mp_reach() {
             Some(mp) if mp.family() == family => Some(mp.next_hop().to_owned_hop()),
             _ if family == Family::IPV4_UNICAST => v4_next_hop.map(NextHop::V4),
@@ -177,33 +287,36 @@ impl RouteAttrs {
                 }
                 PathAttribute::Med(m) => a.med = Some(*m),
                 PathAttribute::LocalPref(l) => a.local_pref = Some(*l),
-                PathAttribute::AtomicAggregate => a.atomic_aggregate = true,
-                PathAttribute::Aggregator(g) => a.aggregator = Some(*g),
+                PathAttribute::AtomicAggregate => a.extra.atomic_aggregate = true,
+                PathAttribute::Aggregator(g) => a.extra.aggregator = Some(*g),
                 PathAttribute::Communities(c) => a.communities.clone_from(c),
-                PathAttribute::OriginatorId(o) => a.originator_id = Some(*o),
-                PathAttribute::ClusterList(c) => a.cluster_list.clone_from(c),
+                PathAttribute::OriginatorId(o) => a.extra.originator_id = Some(*o),
+                PathAttribute::ClusterList(c) => a.extra.cluster_list.clone_from(c),
                 PathAttribute::MpReach(m) => a.next_hop = Some(m.next_hop.clone()),
                 PathAttribute::MpUnreach(_) => {}
-                PathAttribute::ExtCommunities(c) => a.ext_communities.clone_from(c),
+                PathAttribute::ExtCommunities(c) => a.extra.ext_communities.clone_from(c),
                 PathAttribute::As4Path(p) => as4_path = Some(p),
                 PathAttribute::As4Aggregator(g) => as4_aggregator = Some(*g),
-                PathAttribute::Ipv6ExtCommunities(c) => a.ipv6_ext_communities.clone_from(c),
-                PathAttribute::Aigp(t) => a.aigp = Some(t.clone()),
-                PathAttribute::LargeCommunities(c) => a.large_communities.clone_from(c),
-                PathAttribute::Otc(o) => a.otc = Some(*o),
-                PathAttribute::Other(r) => a.other.push(r.clone()),
+                PathAttribute::Ipv6ExtCommunities(c) => a.extra.ipv6_ext_communities.clone_from(c),
+                PathAttribute::Aigp(t) => a.extra.aigp = Some(t.clone()),
+                PathAttribute::LargeCommunities(c) => a.extra.large_communities.clone_from(c),
+                PathAttribute::Otc(o) => a.extra.otc = Some(*o),
+                PathAttribute::Other(r) => a.extra.other.push(r.clone()),
             }
         }
-        let trans_aggregator = a.aggregator.is_none_or(|g| g.asn == crate::AS_TRANS);
+        let trans_aggregator = a.extra.aggregator.is_none_or(|g| g.asn == crate::AS_TRANS);
         if let Some(p) = as4_path.filter(|_| trans_aggregator) {
             a.as_path = a.as_path.merge_as4(p);
         }
-        if let (Some(g), Some(g4)) = (a.aggregator, as4_aggregator) {
+        if let (Some(g), Some(g4)) = (a.extra.aggregator, as4_aggregator) {
             if g.asn == crate::AS_TRANS {
-                a.aggregator = Some(g4);
+                a.extra.aggregator = Some(g4);
             }
         }
-        a.other.sort_by_key(|r| r.ty);
+        if a.extra.other.len() > 1 {
+            a.extra.other.sort_by_key(|r| r.ty);
+        }
+        a.extra.compact();
         a
     }
 
@@ -211,7 +324,7 @@ impl RouteAttrs {
     /// in type order, without NEXT_HOP (the builder writes the next hop it is
     /// given). The AS path is always present, empty or not (RFC 4271 §5.1.2).
     pub fn to_path_attributes(&self) -> Vec<PathAttribute> {
-        let mut out = Vec::with_capacity(8 + self.other.len());
+        let mut out = Vec::with_capacity(8 + self.extra.other.len());
         out.push(PathAttribute::Origin(self.origin));
         out.push(PathAttribute::AsPath(self.as_path.clone()));
         if let Some(m) = self.med {
@@ -220,41 +333,43 @@ impl RouteAttrs {
         if let Some(l) = self.local_pref {
             out.push(PathAttribute::LocalPref(l));
         }
-        if self.atomic_aggregate {
+        if self.extra.atomic_aggregate {
             out.push(PathAttribute::AtomicAggregate);
         }
-        if let Some(g) = self.aggregator {
+        if let Some(g) = self.extra.aggregator {
             out.push(PathAttribute::Aggregator(g));
         }
         if !self.communities.is_empty() {
             out.push(PathAttribute::Communities(self.communities.clone()));
         }
-        if let Some(o) = self.originator_id {
+        if let Some(o) = self.extra.originator_id {
             out.push(PathAttribute::OriginatorId(o));
         }
-        if !self.cluster_list.is_empty() {
-            out.push(PathAttribute::ClusterList(self.cluster_list.clone()));
+        if !self.extra.cluster_list.is_empty() {
+            out.push(PathAttribute::ClusterList(self.extra.cluster_list.clone()));
         }
-        if !self.ext_communities.is_empty() {
-            out.push(PathAttribute::ExtCommunities(self.ext_communities.clone()));
-        }
-        if !self.ipv6_ext_communities.is_empty() {
-            out.push(PathAttribute::Ipv6ExtCommunities(
-                self.ipv6_ext_communities.clone(),
+        if !self.extra.ext_communities.is_empty() {
+            out.push(PathAttribute::ExtCommunities(
+                self.extra.ext_communities.clone(),
             ));
         }
-        if let Some(t) = &self.aigp {
+        if !self.extra.ipv6_ext_communities.is_empty() {
+            out.push(PathAttribute::Ipv6ExtCommunities(
+                self.extra.ipv6_ext_communities.clone(),
+            ));
+        }
+        if let Some(t) = &self.extra.aigp {
             out.push(PathAttribute::Aigp(t.clone()));
         }
-        if !self.large_communities.is_empty() {
+        if !self.extra.large_communities.is_empty() {
             out.push(PathAttribute::LargeCommunities(
-                self.large_communities.clone(),
+                self.extra.large_communities.clone(),
             ));
         }
-        if let Some(o) = self.otc {
+        if let Some(o) = self.extra.otc {
             out.push(PathAttribute::Otc(o));
         }
-        out.extend(self.other.iter().cloned().map(PathAttribute::Other));
+        out.extend(self.extra.other.iter().cloned().map(PathAttribute::Other));
         out.sort_by_key(PathAttribute::ty);
         out
     }
@@ -274,33 +389,34 @@ mod tests {
             next_hop: Some(NextHop::V4(Ipv4Addr::new(192, 0, 2, 1))),
             med: Some(10),
             local_pref: Some(200),
-            atomic_aggregate: true,
-            aggregator: Some(Aggregator {
-                asn: 4_200_000_000,
-                addr: Ipv4Addr::new(10, 0, 0, 1),
-            }),
             communities: vec![Community(0xfde8_0001), Community::GRACEFUL_SHUTDOWN],
-            ext_communities: vec![ExtCommunity([0, 2, 0xfd, 0xe8, 0, 0, 0, 7])],
-            ipv6_ext_communities: Vec::new(),
-            large_communities: vec![LargeCommunity {
-                global: 65001,
-                local1: 1,
-                local2: 2,
-            }],
-            originator_id: Some(Ipv4Addr::new(10, 0, 0, 9)),
-            cluster_list: vec![Ipv4Addr::new(10, 0, 0, 8)],
-            aigp: None,
-            otc: Some(65001),
-            other: vec![RawAttribute {
-                flags: AttrFlags(AttrFlags::OPTIONAL | AttrFlags::TRANSITIVE),
-                ty: AttrType(99),
-                value: vec![1, 2, 3],
-            }],
+            extra: ExtraAttrs {
+                atomic_aggregate: true,
+                aggregator: Some(Aggregator {
+                    asn: 4_200_000_000,
+                    addr: Ipv4Addr::new(10, 0, 0, 1),
+                }),
+                ext_communities: vec![ExtCommunity([0, 2, 0xfd, 0xe8, 0, 0, 0, 7])],
+                ipv6_ext_communities: Vec::new(),
+                large_communities: vec![LargeCommunity {
+                    global: 65001,
+                    local1: 1,
+                    local2: 2,
+                }],
+                originator_id: Some(Ipv4Addr::new(10, 0, 0, 9)),
+                cluster_list: vec![Ipv4Addr::new(10, 0, 0, 8)],
+                aigp: None,
+                otc: Some(65001),
+                other: vec![RawAttribute {
+                    flags: AttrFlags(AttrFlags::OPTIONAL | AttrFlags::TRANSITIVE),
+                    ty: AttrType(99),
+                    value: vec![1, 2, 3],
+                }],
+            }
+            .into(),
         }
     }
 
-    /// Encode with the builder, decode, and get the same set back — on a
-    /// 4-octet session and on a 2-octet one (AS4_* written and merged back).
     #[test]
     fn roundtrip_through_the_wire() {
         for ctx in [SessionContext::default(), SessionContext::two_octet()] {
@@ -371,5 +487,70 @@ mod tests {
             RouteAttrs::from_update(&u, Family::IPV4_UNICAST).next_hop,
             Some(NextHop::V4(Ipv4Addr::new(192, 0, 2, 1)))
         );
+    }
+
+    fn hash_of(a: &RouteAttrs) -> u64 {
+        use std::hash::{BuildHasher, RandomState};
+        // One fixed state for both calls.
+        thread_local!(static STATE: RandomState = RandomState::new());
+        STATE.with(|s| s.hash_one(a))
+    }
+
+    #[test]
+    fn empty_extra_equals_absent_extra() {
+        let plain = RouteAttrs::default();
+        let mut touched = RouteAttrs::default();
+        // A write through `extra` allocates the box; undoing it leaves it empty.
+        touched.extra.otc = Some(65001);
+        touched.extra.otc = None;
+        assert!(touched.extra.is_allocated());
+        assert_eq!(plain, touched);
+        assert_eq!(hash_of(&plain), hash_of(&touched));
+        touched.extra.compact();
+        assert!(!touched.extra.is_allocated());
+        // Reading never allocates.
+        assert!(plain.extra.cluster_list.is_empty() && plain.extra.otc.is_none());
+        assert!(!plain.extra.is_allocated());
+        // A non-empty box is kept by `compact` and differs from none.
+        let mut rr = RouteAttrs::default();
+        rr.extra.cluster_list.push(Ipv4Addr::new(10, 0, 0, 1));
+        rr.extra.compact();
+        assert!(rr.extra.is_allocated());
+        assert_ne!(rr, plain);
+        assert!(!Extra::from(ExtraAttrs::default()).is_allocated());
+    }
+
+    #[test]
+    fn sets_without_extra_attributes_are_small_and_unboxed() {
+        // The size a RIB pays per distinct set (see the type's documentation).
+        assert!(size_of::<RouteAttrs>() <= 120, "{}", size_of::<RouteAttrs>());
+        let ctx = SessionContext::default();
+        let nh = NextHop::V4(Ipv4Addr::new(192, 0, 2, 1));
+        let plain = RouteAttrs {
+            as_path: AsPathBuf::sequence([65001, 65002]),
+            communities: vec![Community(1)],
+            med: Some(1),
+            ..RouteAttrs::default()
+        };
+        let mut wire = Vec::new();
+        UpdateBuilder::new(ctx)
+            .announce(
+                Family::IPV4_UNICAST,
+                &plain.to_path_attributes(),
+                &nh,
+                &[Nlri::new("10.0.0.0/8".parse().unwrap())],
+                &mut wire,
+            )
+            .unwrap();
+        let (_, msg) = Messages::new(&wire, ctx).next().unwrap();
+        let Ok(Message::Update(view)) = msg else {
+            panic!("not an UPDATE");
+        };
+        let a = RouteAttrs::from_update(&view, Family::IPV4_UNICAST);
+        assert!(!a.extra.is_allocated());
+        assert_eq!(a.as_path.segments.capacity(), a.as_path.segments.len());
+        // The sample has every extra attribute: it survives the wire both ways.
+        let full = RouteAttrs::from_path_attributes(&sample().to_path_attributes());
+        assert!(full.extra.is_allocated());
     }
 }

@@ -259,6 +259,7 @@ fn route_json(
     o.strs(
         "large_communities",
         attrs
+            .extra
             .large_communities
             .iter()
             .map(|l| format!("{}:{}:{}", l.global, l.local1, l.local2)),
@@ -276,6 +277,7 @@ fn route_line(best: &str, prefix: &str, attrs: &RouteAttrs, weight: u16) -> Stri
         .map(|c| community_str(*c))
         .collect();
     let large: Vec<String> = attrs
+        .extra
         .large_communities
         .iter()
         .map(|l| format!("{}:{}:{}", l.global, l.local1, l.local2))
@@ -476,7 +478,7 @@ pub fn parse_route(words: &[&str]) -> Result<(IpNet, RouteAttrs), String> {
                     .collect::<Result<_, _>>()?;
             }
             "large-community" => {
-                attrs.large_communities = vals
+                attrs.extra.large_communities = vals
                     .iter()
                     .map(|v| parse_large(v))
                     .collect::<Result<_, _>>()?;
@@ -538,7 +540,7 @@ mod tests {
             a.communities,
             [Community(65001 << 16 | 7), Community(0xffff_ff01)]
         );
-        assert_eq!(a.large_communities[0].local2, 2);
+        assert_eq!(a.extra.large_communities[0].local2, 2);
         assert_eq!(
             (a.local_pref, a.med, a.origin),
             (Some(200), Some(5), Origin::Egp)

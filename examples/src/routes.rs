@@ -94,7 +94,7 @@ pub fn parse_route(line: &str) -> Result<Option<RouteLine>, String> {
             }
             "large-community" => {
                 for a in args {
-                    r.attrs.large_communities.push(
+                    r.attrs.extra.large_communities.push(
                         parse_large_community(a)
                             .ok_or_else(|| format!("bad large community '{a}'"))?,
                     );
@@ -107,7 +107,7 @@ pub fn parse_route(line: &str) -> Result<Option<RouteLine>, String> {
                         ["soo", v] => ext_community(3, v),
                         _ => None,
                     };
-                    r.attrs.ext_communities.push(
+                    r.attrs.extra.ext_communities.push(
                         c.ok_or_else(|| format!("bad extended community '{}'", pair.join(" ")))?,
                     );
                 }
@@ -215,6 +215,7 @@ pub fn format_route(prefix: &IpNet, attrs: &RouteAttrs, weight: u32) -> String {
         &mut s,
         "large-community",
         attrs
+            .extra
             .large_communities
             .iter()
             .map(|c| c.to_string())
@@ -224,6 +225,7 @@ pub fn format_route(prefix: &IpNet, attrs: &RouteAttrs, weight: u32) -> String {
         &mut s,
         "ext-community",
         attrs
+            .extra
             .ext_communities
             .iter()
             .map(|c| c.to_string())

@@ -760,8 +760,8 @@ fn ours(line: &str, export: bool) -> (String, Option<Seen>) {
         },
         weight: if export { 0 } else { u64::from(r.weight) },
         communities: frr_text(&a.communities),
-        large: frr_text(&a.large_communities),
-        ext: frr_text(&a.ext_communities),
+        large: frr_text(&a.extra.large_communities),
+        ext: frr_text(&a.extra.ext_communities),
         next_hop: match &a.next_hop {
             Some(NextHop::V4(x)) => x.to_string(),
             Some(NextHop::V6 { global, .. }) => global.to_string(),
@@ -780,8 +780,8 @@ fn wire_route(a: &RouteAttrs) -> Seen {
         local_pref: a.local_pref.map(u64::from),
         weight: 0,
         communities: frr_text(&a.communities),
-        large: frr_text(&a.large_communities),
-        ext: frr_text(&a.ext_communities),
+        large: frr_text(&a.extra.large_communities),
+        ext: frr_text(&a.extra.ext_communities),
         next_hop: match &a.next_hop {
             Some(NextHop::V4(x)) => x.to_string(),
             Some(NextHop::V6 { global, .. }) => global.to_string(),
