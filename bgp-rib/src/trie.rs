@@ -124,12 +124,59 @@ impl TriePrefix for Ipv6Net {
 
 //----------- PrefixTrie ------------------------------------------------------
 
+/// A trie node: 16 octets for IPv4 (the key, two child links, the value
+/// slot). The prefix length lives in the top four bits of each child link
+/// (low half in `links[0]`, high half in `links[1]`); a link's low 28 bits
+/// hold the child's index plus one, 0 for none, so a trie has at most
+/// [`MAX_NODES`] nodes. With a separate length octet an IPv4 node was 20
+/// octets: 6 MB more for a full table.
 #[derive(Clone, Debug)]
 struct Node<B> {
     key: B,
-    child: [u32; 2],
+    links: [u32; 2],
     value: u32,
-    len: u8,
+}
+
+const LINK_MASK: u32 = (1 << 28) - 1;
+
+/// The most nodes a trie holds (about 134 million prefixes).
+const MAX_NODES: usize = LINK_MASK as usize - 1;
+
+impl<B> Node<B> {
+    #[inline(always)]
+    fn new(key: B, len: u8, value: u32) -> Self {
+        let len = u32::from(len);
+        Self {
+            key,
+            links: [(len & 15) << 28, (len >> 4) << 28],
+            value,
+        }
+    }
+
+    /// The prefix length.
+    #[inline(always)]
+    fn len(&self) -> u8 {
+        ((self.links[0] >> 28) | ((self.links[1] >> 28) << 4)) as u8
+    }
+
+    /// Child `side` (0 or 1), or `NONE`.
+    #[inline(always)]
+    fn child(&self, side: usize) -> u32 {
+        (self.links[side] & LINK_MASK).wrapping_sub(1)
+    }
+
+    /// Both children, `NONE` for a missing one.
+    #[inline(always)]
+    fn children(&self) -> [u32; 2] {
+        [self.child(0), self.child(1)]
+    }
+
+    /// Sets child `side` to `c` (a node index or `NONE`).
+    #[inline(always)]
+    fn set_child(&mut self, side: usize, c: u32) {
+        debug_assert!(c == NONE || (c as usize) < MAX_NODES);
+        self.links[side] = (self.links[side] & !LINK_MASK) | (c.wrapping_add(1) & LINK_MASK);
+    }
 }
 
 /// A map from prefixes to values, as a path-compressed binary radix trie.
@@ -387,12 +434,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// An empty trie.
     pub fn new() -> Self {
         Self {
-            nodes: vec![Node {
-                key: P::Bits::default(),
-                child: [NONE; 2],
-                value: NONE,
-                len: 0,
-            }],
+            nodes: vec![Node::new(P::Bits::default(), 0, NONE)],
             free_nodes: Vec::new(),
             values: Vec::new(),
             slot_node: Vec::new(),
@@ -423,7 +465,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         for node in &self.nodes {
             if node.value != NONE && self.values[node.value as usize].is_some() {
                 if let Some(k) = node.key.as_u32() {
-                    d.insert(node.value, k, node.len);
+                    d.insert(node.value, k, node.len());
                 }
             }
         }
@@ -553,7 +595,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn by_slot_mut(&mut self, slot: u32) -> Option<(P, &mut V)> {
         let v = self.values.get_mut(slot as usize)?.as_mut()?;
         let n = &self.nodes[self.slot_node[slot as usize] as usize];
-        Some((P::from_bits(n.key, n.len), v))
+        Some((P::from_bits(n.key, n.len()), v))
     }
 
     /// Calls `f` on every prefix, its slot and its value, in no particular
@@ -562,7 +604,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         for n in &self.nodes {
             if n.value != NONE {
                 if let Some(v) = self.values[n.value as usize].as_mut() {
-                    f(n.value, P::from_bits(n.key, n.len), v);
+                    f(n.value, P::from_bits(n.key, n.len()), v);
                 }
             }
         }
@@ -589,7 +631,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 NO_MATCH
             } else {
                 let v = &self.nodes[valued as usize];
-                dir_entry(v.value, v.len)
+                dir_entry(v.value, v.len())
             };
             d.remove(slot, k, len, repl);
         }
@@ -615,7 +657,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         let mut valued = NONE;
         loop {
             let n = &self.nodes[cur as usize];
-            if n.len == len {
+            if n.len() == len {
                 return Some((gp, parent, cur, valued));
             }
             if n.value != NONE {
@@ -675,7 +717,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     pub fn by_slot(&self, slot: u32) -> Option<(P, &V)> {
         let v = self.values.get(slot as usize)?.as_ref()?;
         let n = &self.nodes[self.slot_node[slot as usize] as usize];
-        Some((P::from_bits(n.key, n.len), v))
+        Some((P::from_bits(n.key, n.len()), v))
     }
 
     /// Every prefix with its value slot and value, in prefix order.
@@ -684,7 +726,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         std::iter::from_fn(move || {
             let n = &self.nodes[it.next_node()? as usize];
             let v = self.value(n.value)?;
-            Some((P::from_bits(n.key, n.len), n.value, v))
+            Some((P::from_bits(n.key, n.len()), n.value, v))
         })
     }
 
@@ -718,7 +760,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             return None;
         }
         let n = &self.nodes[best as usize];
-        Some((P::from_bits(n.key, n.len), self.value(n.value)?))
+        Some((P::from_bits(n.key, n.len()), self.value(n.value)?))
     }
 
     /// The deepest valued node on the walk to `key`/`len` from `start`.
@@ -784,17 +826,17 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         loop {
             let n = &self.nodes[cur];
             if let Some(v) = self.value(n.value) {
-                out.push((P::from_bits(n.key, n.len), v));
+                out.push((P::from_bits(n.key, n.len()), v));
             }
-            if n.len >= len {
+            if n.len() >= len {
                 break;
             }
-            let c = n.child[key.bit(n.len)];
+            let c = n.child(key.bit(n.len()));
             if c == NONE {
                 break;
             }
             let cn = &self.nodes[c as usize];
-            if cn.len > len || key.mask(cn.len) != cn.key {
+            if cn.len() > len || key.mask(cn.len()) != cn.key {
                 break;
             }
             cur = c as usize;
@@ -809,15 +851,15 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         let mut cur = 0u32;
         let start = loop {
             let n = &self.nodes[cur as usize];
-            if n.len >= len {
+            if n.len() >= len {
                 break if n.key.mask(len) == key { cur } else { NONE };
             }
-            let c = n.child[key.bit(n.len)];
+            let c = n.child(key.bit(n.len()));
             if c == NONE {
                 break NONE;
             }
             let cn = &self.nodes[c as usize];
-            if key.mask(cn.len.min(len)) != cn.key.mask(cn.len.min(len)) {
+            if key.mask(cn.len().min(len)) != cn.key.mask(cn.len().min(len)) {
                 break NONE;
             }
             cur = c;
@@ -842,7 +884,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         for n in &self.nodes {
             if n.value != NONE {
                 if let Some(v) = self.values[n.value as usize].as_mut() {
-                    f(P::from_bits(n.key, n.len), v);
+                    f(P::from_bits(n.key, n.len()), v);
                 }
             }
         }
@@ -893,10 +935,10 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// [`compact`](Self::compact)).
     #[inline]
     fn link(&mut self, p: u32, side: usize, c: u32) {
-        self.nodes[p as usize].child[side] = c;
-        if c != NONE && !self.top.is_empty() && self.nodes[p as usize].len < TOP_BITS {
+        self.nodes[p as usize].set_child(side, c);
+        if c != NONE && !self.top.is_empty() && self.nodes[p as usize].len() < TOP_BITS {
             let cn = &self.nodes[c as usize];
-            if cn.len >= TOP_BITS {
+            if cn.len() >= TOP_BITS {
                 self.top[cn.key.top16()] = p;
             }
         }
@@ -907,11 +949,11 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         let mut top = vec![NONE; 1 << TOP_BITS];
         // Freed nodes have no children, so every edge seen is live.
         for (i, n) in self.nodes.iter().enumerate() {
-            if n.len < TOP_BITS {
-                for c in n.child {
+            if n.len() < TOP_BITS {
+                for c in n.children() {
                     if c != NONE {
                         let cn = &self.nodes[c as usize];
-                        if cn.len >= TOP_BITS {
+                        if cn.len() >= TOP_BITS {
                             top[cn.key.top16()] = i as u32;
                         }
                     }
@@ -925,7 +967,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
         let mut cur = self.start(key, len);
         loop {
-            if self.nodes[cur as usize].len == len {
+            if self.nodes[cur as usize].len() == len {
                 return Some(cur);
             }
             cur = self.next_covering(cur, key, len)?;
@@ -939,28 +981,29 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     #[inline(always)]
     fn next_covering(&self, cur: u32, key: P::Bits, len: u8) -> Option<u32> {
         let n = &self.nodes[cur as usize];
-        if n.len >= len {
+        if n.len() >= len {
             return None;
         }
-        let c = n.child[key.bit(n.len)];
+        let c = n.child(key.bit(n.len()));
         if c == NONE {
             return None;
         }
         let cn = &self.nodes[c as usize];
-        (cn.len <= len && key.mask(cn.len) == cn.key).then_some(c)
+        (cn.len() <= len && key.mask(cn.len()) == cn.key).then_some(c)
     }
 
     fn new_node(&mut self, key: P::Bits, len: u8, value: u32) -> u32 {
-        let n = Node {
-            key,
-            child: [NONE; 2],
-            value,
-            len,
-        };
+        let n = Node::new(key, len, value);
         if let Some(i) = self.free_nodes.pop() {
             self.nodes[i as usize] = n;
             i
         } else {
+            // A trie of 2^28 nodes is 4 GiB of nodes for IPv4 alone, and as
+            // much again of values: memory runs out first.
+            assert!(
+                self.nodes.len() < MAX_NODES,
+                "prefix trie full ({MAX_NODES} nodes)"
+            );
             self.nodes.push(n);
             (self.nodes.len() - 1) as u32
         }
@@ -995,7 +1038,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 // The index cannot name the slot: lookups walk from now on.
                 self.dir = None;
             } else if let (Some(d), Some(k)) = (self.dir.as_deref_mut(), n.key.as_u32()) {
-                d.insert(slot, k, n.len);
+                d.insert(slot, k, n.len());
             }
         }
         slot
@@ -1008,7 +1051,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             && self
                 .nodes
                 .get(hint.node as usize)
-                .is_some_and(|n| n.len <= len && key.mask(n.len) == n.key);
+                .is_some_and(|n| n.len() <= len && key.mask(n.len()) == n.key);
         if good {
             // The hint covers the key (checked: a hint given for another
             // key or trie is ignored, not trusted) and nothing was freed
@@ -1025,13 +1068,13 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         // longer than the bits both keys share cover `key` too.
         let shared = key.common(self.finger_key).min(len);
         while let Some(&n) = self.finger.last() {
-            if self.nodes[n as usize].len <= shared {
+            if self.nodes[n as usize].len() <= shared {
                 break;
             }
             self.finger.pop();
         }
         let mut cur = self.finger.pop().unwrap_or(0);
-        if len >= TOP_BITS && self.nodes[cur as usize].len < TOP_BITS {
+        if len >= TOP_BITS && self.nodes[cur as usize].len() < TOP_BITS {
             if self.top.is_empty() && self.nodes.len() >= TOP_MIN_NODES {
                 self.build_top();
             }
@@ -1053,7 +1096,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         loop {
             self.finger.push(cur);
             let n = &self.nodes[cur as usize];
-            if n.len == len {
+            if n.len() == len {
                 if n.value == NONE {
                     let s = self.new_slot(cur);
                     self.nodes[cur as usize].value = s;
@@ -1061,8 +1104,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 }
                 return (n.value, cur, false);
             }
-            let b = key.bit(n.len);
-            let c = n.child[b];
+            let b = key.bit(n.len());
+            let c = n.child(b);
             if c == NONE {
                 let s = self.new_slot(NONE);
                 let leaf = self.new_node(key, len, s);
@@ -1071,8 +1114,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 return (s, leaf, true);
             }
             let cn = &self.nodes[c as usize];
-            let common = key.common(cn.key).min(len).min(cn.len);
-            if common == cn.len {
+            let common = key.common(cn.key).min(len).min(cn.len());
+            if common == cn.len() {
                 cur = c;
                 continue;
             }
@@ -1102,23 +1145,25 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// than two children, lifting its only child into its place.
     fn compact(&mut self, n: u32, parent: u32) {
         let node = &self.nodes[n as usize];
-        if node.value != NONE || (node.child[0] != NONE && node.child[1] != NONE) {
+        if node.value != NONE || (node.child(0) != NONE && node.child(1) != NONE) {
             return;
         }
-        let only = if node.child[0] != NONE {
-            node.child[0]
+        let only = if node.child(0) != NONE {
+            node.child(0)
         } else {
-            node.child[1]
+            node.child(1)
         };
-        let (nkey, nlen) = (node.key, node.len);
+        let (nkey, nlen) = (node.key, node.len());
         let p = &self.nodes[parent as usize];
-        let (side, plen) = (if p.child[0] == n { 0 } else { 1 }, p.len);
+        let (side, plen) = (if p.child(0) == n { 0 } else { 1 }, p.len());
         self.link(parent, side, only);
         if only == NONE && nlen >= TOP_BITS && plen < TOP_BITS && !self.top.is_empty() {
             // `n` was its block's entry node, and the block is now empty.
             self.top[nkey.top16()] = NONE;
         }
-        self.nodes[n as usize].child = [NONE; 2];
+        let freed = &mut self.nodes[n as usize];
+        freed.set_child(0, NONE);
+        freed.set_child(1, NONE);
         self.free_nodes.push(n);
         self.generation = self.generation.wrapping_add(1).max(1);
     }
@@ -1137,7 +1182,7 @@ impl<'a, P: TriePrefix, V> Iterator for Iter<'a, P, V> {
     fn next(&mut self) -> Option<Self::Item> {
         let n = &self.trie.nodes[self.next_node()? as usize];
         let v = self.trie.value(n.value)?;
-        Some((P::from_bits(n.key, n.len), v))
+        Some((P::from_bits(n.key, n.len()), v))
     }
 }
 
@@ -1146,7 +1191,7 @@ impl<P: TriePrefix, V> Iter<'_, P, V> {
     fn next_node(&mut self) -> Option<u32> {
         while let Some(i) = self.stack.pop() {
             let n = &self.trie.nodes[i as usize];
-            for c in [n.child[1], n.child[0]] {
+            for c in [n.child(1), n.child(0)] {
                 if c != NONE {
                     self.stack.push(c);
                 }
@@ -1170,6 +1215,22 @@ mod tests {
 
     fn v4(s: &str) -> Ipv4Net {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn nodes_pack_length_and_links() {
+        // The memory budget depends on this size.
+        assert_eq!(size_of::<Node<u32>>(), 16);
+        for len in 0..=128u8 {
+            let mut n = Node::new(0u128, len, 7);
+            assert_eq!((n.len(), n.children()), (len, [NONE; 2]));
+            n.set_child(1, (MAX_NODES - 1) as u32);
+            n.set_child(0, 0);
+            assert_eq!(n.len(), len);
+            assert_eq!(n.children(), [0, (MAX_NODES - 1) as u32]);
+            n.set_child(1, NONE);
+            assert_eq!((n.len(), n.children(), n.value), (len, [0, NONE], 7));
+        }
     }
 
     /// A deterministic stream of pseudo-random numbers (Knuth's MMIX LCG,
@@ -1538,12 +1599,12 @@ mod tests {
         let mut stack = vec![0u32];
         while let Some(p) = stack.pop() {
             let n = &t.nodes[p as usize];
-            for c in n.child {
+            for c in n.children() {
                 if c == NONE {
                     continue;
                 }
                 let cn = &t.nodes[c as usize];
-                if n.len < TOP_BITS && cn.len >= TOP_BITS {
+                if n.len() < TOP_BITS && cn.len() >= TOP_BITS {
                     assert_eq!(want[cn.key.top16()], NONE, "two entry nodes in a block");
                     want[cn.key.top16()] = p;
                 }

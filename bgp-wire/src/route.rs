@@ -523,7 +523,11 @@ mod tests {
     #[test]
     fn sets_without_extra_attributes_are_small_and_unboxed() {
         // The size a RIB pays per distinct set (see the type's documentation).
-        assert!(size_of::<RouteAttrs>() <= 120, "{}", size_of::<RouteAttrs>());
+        assert!(
+            size_of::<RouteAttrs>() <= 120,
+            "{}",
+            size_of::<RouteAttrs>()
+        );
         let ctx = SessionContext::default();
         let nh = NextHop::V4(Ipv4Addr::new(192, 0, 2, 1));
         let plain = RouteAttrs {
