@@ -63,6 +63,13 @@ fn hash_of(attrs: &RouteAttrs, weight: u16) -> u64 {
     x ^ (x >> 29)
 }
 
+/// A set as the table stores it: without an empty box of extra attributes
+/// (a policy that emptied them may have left one).
+fn stored(mut attrs: RouteAttrs) -> Arc<RouteAttrs> {
+    attrs.extra.compact();
+    Arc::new(attrs)
+}
+
 impl AttrTable {
     /// Interns `attrs` with `weight` and takes one reference.
     pub(crate) fn intern(&mut self, attrs: RouteAttrs, weight: u16) -> AttrId {
@@ -72,13 +79,7 @@ impl AttrTable {
                 self.slots[i as usize].refs += 1;
                 AttrId(i)
             }
-            Err(bucket) => {
-                let mut attrs = attrs;
-                // A policy that emptied the extra attributes may have left
-                // their box: a stored set does not keep it.
-                attrs.extra.compact();
-                self.insert_new(Arc::new(attrs), weight, h, bucket)
-            }
+            Err(bucket) => self.insert_new(stored(attrs), weight, h, bucket),
         }
     }
 
@@ -90,11 +91,7 @@ impl AttrTable {
                 self.slots[i as usize].refs += 1;
                 AttrId(i)
             }
-            Err(bucket) => {
-                let mut attrs = attrs.clone();
-                attrs.extra.compact();
-                self.insert_new(Arc::new(attrs), weight, h, bucket)
-            }
+            Err(bucket) => self.insert_new(stored(attrs.clone()), weight, h, bucket),
         }
     }
 
@@ -111,7 +108,8 @@ impl AttrTable {
                 self.slots[i as usize].refs += 1;
                 AttrId(i)
             }
-            Err(bucket) => self.insert_new(Arc::new((*a).clone()), weight, h, bucket),
+            // The same attributes: the two slots share them.
+            Err(bucket) => self.insert_new(a, weight, h, bucket),
         }
     }
 
