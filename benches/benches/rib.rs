@@ -11,7 +11,6 @@ use std::hint::black_box;
 use std::net::IpAddr;
 
 use bgp_benches::rib_data::{self, ChurnOp, Tables};
-use bgp_rib::policy::PeerInfo;
 use bgp_rib::trie::PrefixTrie;
 use bgp_rib::{PeerConfig, PeerId, Rib, RibConfig};
 use bgp_wire::{Nlri, RouteAttrs};
@@ -25,15 +24,20 @@ use rotonda_store::test_types::BeBytesAsn;
 
 type Rotonda = StarCastRib<BeBytesAsn, MemoryOnlyConfig>;
 
-fn peer_info(i: u8, asn: u32) -> PeerInfo {
-    PeerInfo {
-        address: IpAddr::from([192, 0, 2, i + 1]),
-        local_address: IpAddr::from([192, 0, 2, 254]),
-        asn,
-        local_asn: 65000,
-        router_id: [10, 0, 0, i + 1].into(),
-        role: None,
+/// The bare tries (`PrefixTrie` alone) of `prefixes`, each valued by its
+/// position, inserted in the order given.
+fn bare_tries<'a>(
+    prefixes: impl Iterator<Item = &'a IpNet>,
+) -> (PrefixTrie<Ipv4Net, u32>, PrefixTrie<Ipv6Net, u32>) {
+    let mut t4 = PrefixTrie::new();
+    let mut t6 = PrefixTrie::new();
+    for (i, p) in prefixes.enumerate() {
+        match p {
+            IpNet::V4(p) => t4.insert(*p, i as u32),
+            IpNet::V6(p) => t6.insert(*p, i as u32),
+        };
     }
+    (t4, t6)
 }
 
 /// The UPDATE-sized batches of one peer: (attributes, prefixes).
@@ -53,7 +57,9 @@ fn batches(t: &Tables, peer: u32) -> Vec<(RouteAttrs, Vec<Nlri>)> {
 
 fn new_rib() -> (Rib, PeerId) {
     let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
-    let p = rib.add_peer(PeerConfig::new(peer_info(0, 64600))).unwrap();
+    let p = rib
+        .add_peer(PeerConfig::new(rib_data::peer_info(0, 64600)))
+        .unwrap();
     rib.peer_up(p).unwrap();
     (rib, p)
 }
@@ -124,17 +130,7 @@ fn insert(c: &mut Criterion, t: &Tables) {
     g.bench_function("bgp-rib-trie", |b| {
         b.iter_batched(
             || (),
-            |()| {
-                let mut t4 = PrefixTrie::<Ipv4Net, u32>::new();
-                let mut t6 = PrefixTrie::<Ipv6Net, u32>::new();
-                for (i, p) in t.v4.iter().chain(&t.v6).enumerate() {
-                    match p {
-                        IpNet::V4(p) => t4.insert(*p, i as u32),
-                        IpNet::V6(p) => t6.insert(*p, i as u32),
-                    };
-                }
-                (t4, t6)
-            },
+            |()| bare_tries(t.v4.iter().chain(&t.v6)),
             BatchSize::PerIteration,
         )
     });
@@ -145,17 +141,7 @@ fn insert(c: &mut Criterion, t: &Tables) {
     g.bench_function("bgp-rib-trie (shuffled)", |b| {
         b.iter_batched(
             || (),
-            |()| {
-                let mut t4 = PrefixTrie::<Ipv4Net, u32>::new();
-                let mut t6 = PrefixTrie::<Ipv6Net, u32>::new();
-                for (i, p) in shuffled.iter().enumerate() {
-                    match p {
-                        IpNet::V4(p) => t4.insert(*p, i as u32),
-                        IpNet::V6(p) => t6.insert(*p, i as u32),
-                    };
-                }
-                (t4, t6)
-            },
+            |()| bare_tries(shuffled.iter()),
             BatchSize::PerIteration,
         )
     });
@@ -297,7 +283,9 @@ fn lpm(c: &mut Criterion, t: &Tables) {
     let mut cfg = RibConfig::new(65000, [10, 0, 0, 254].into());
     cfg.ipv4_lpm_index = true;
     let mut rib = Rib::new(cfg);
-    let p = rib.add_peer(PeerConfig::new(peer_info(0, 64600))).unwrap();
+    let p = rib
+        .add_peer(PeerConfig::new(rib_data::peer_info(0, 64600)))
+        .unwrap();
     for (attrs, nlri) in batches(t, 0) {
         rib.announce(p, attrs, &nlri).unwrap();
     }
@@ -373,7 +361,9 @@ fn churn(c: &mut Criterion, t: &Tables) {
     let full_rib = |with_out: bool| {
         let (mut rib, p) = new_rib();
         let out = if with_out {
-            let o = rib.add_peer(PeerConfig::new(peer_info(1, 64700))).unwrap();
+            let o = rib
+                .add_peer(PeerConfig::new(rib_data::peer_info(1, 64700)))
+                .unwrap();
             rib.peer_up(o).unwrap();
             Some(o)
         } else {

@@ -16,11 +16,9 @@
 #![allow(missing_docs)]
 #![allow(clippy::disallowed_methods)] // a benchmark harness reads the clock
 
-use std::net::IpAddr;
 use std::time::Instant;
 
 use bgp_benches::rib_data::{self, ChurnOp};
-use bgp_rib::policy::PeerInfo;
 use bgp_rib::{PeerConfig, PeerId, Rib, RibConfig};
 use bgp_wire::Nlri;
 
@@ -72,14 +70,7 @@ fn main() {
     let n: usize = input.iter().map(|x| x.1.len()).sum();
     let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
     let p = rib
-        .add_peer(PeerConfig::new(PeerInfo {
-            address: IpAddr::from([192, 0, 2, 1]),
-            local_address: IpAddr::from([192, 0, 2, 254]),
-            asn: 64600,
-            local_asn: 65000,
-            router_id: [10, 0, 0, 1].into(),
-            role: None,
-        }))
+        .add_peer(PeerConfig::new(rib_data::peer_info(0, 64600)))
         .unwrap();
     let speaker = mode == "speaker" || mode == "shuffled";
     if speaker || churn {
@@ -87,14 +78,7 @@ fn main() {
     }
     let out = (mode == "churn-out").then(|| {
         let o = rib
-            .add_peer(PeerConfig::new(PeerInfo {
-                address: IpAddr::from([192, 0, 2, 2]),
-                local_address: IpAddr::from([192, 0, 2, 254]),
-                asn: 64700,
-                local_asn: 65000,
-                router_id: [10, 0, 0, 2].into(),
-                role: None,
-            }))
+            .add_peer(PeerConfig::new(rib_data::peer_info(1, 64700)))
             .unwrap();
         rib.peer_up(o).unwrap();
         o

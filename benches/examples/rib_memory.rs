@@ -9,10 +9,8 @@
 #![allow(missing_docs)]
 
 use std::alloc::System;
-use std::net::IpAddr;
 
 use bgp_benches::rib_data;
-use bgp_rib::policy::PeerInfo;
 use bgp_rib::{PeerConfig, Rib, RibConfig};
 use bgp_wire::Nlri;
 use cap::Cap;
@@ -29,17 +27,6 @@ fn now() -> usize {
 
 const PEERS: u32 = 10;
 
-fn info(i: u32) -> PeerInfo {
-    PeerInfo {
-        address: IpAddr::from([192, 0, 2, i as u8 + 1]),
-        local_address: IpAddr::from([192, 0, 2, 254]),
-        asn: 64600 + i,
-        local_asn: 65000,
-        router_id: [10, 0, 0, i as u8 + 1].into(),
-        role: None,
-    }
-}
-
 fn report(what: &str, bytes: usize, paths: usize) {
     println!(
         "{what:<58} {:>6.1} bytes/path  ({:.1} MiB for {paths} paths)",
@@ -55,7 +42,10 @@ fn load(v4: &[IpNet], shared: bool, index: bool) -> (Rib, Vec<bgp_rib::PeerId>) 
     cfg.ipv4_lpm_index = index;
     let mut rib = Rib::new(cfg);
     let ids: Vec<_> = (0..PEERS)
-        .map(|i| rib.add_peer(PeerConfig::new(info(i))).unwrap())
+        .map(|i| {
+            rib.add_peer(PeerConfig::new(rib_data::peer_info(i as u8, 64600 + i)))
+                .unwrap()
+        })
         .collect();
     let mut nlri = Vec::with_capacity(rib_data::PREFIXES_PER_SET);
     for (i, id) in ids.iter().enumerate() {

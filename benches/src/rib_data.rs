@@ -7,9 +7,10 @@
 //! the mutations are `A prefix` (announce) or `W prefix` (withdraw) per line.
 
 use std::io::{self, BufRead, BufReader};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
+use bgp_rib::policy::PeerInfo;
 use bgp_wire::RouteAttrs;
 use bgp_wire::attr::{AsPathBuf, Community, NextHop, Origin};
 use ipnet::IpNet;
@@ -116,6 +117,19 @@ pub fn load_or_skip(what: &str) -> Option<Tables> {
 
 /// Prefixes per synthetic attribute set.
 pub const PREFIXES_PER_SET: usize = 10;
+
+/// The eBGP peer number `i` of the RIB benchmarks: address 192.0.2.(i+1),
+/// router ID 10.0.0.(i+1), AS `asn`; the RIB is AS 65000 at 192.0.2.254.
+pub fn peer_info(i: u8, asn: u32) -> PeerInfo {
+    PeerInfo {
+        address: IpAddr::from([192, 0, 2, i + 1]),
+        local_address: IpAddr::from([192, 0, 2, 254]),
+        asn,
+        local_asn: 65000,
+        router_id: [10, 0, 0, i + 1].into(),
+        role: None,
+    }
+}
 
 /// The synthetic attribute set number `set` of peer `peer` (AS 64600 +
 /// peer, next hop 192.0.2.(peer+1) or 2001:db8::(peer+1)): a four-AS path
