@@ -41,6 +41,12 @@ pub struct RibConfig {
     /// [`Rib::lookup`] of an IPv4 address is one or two memory reads
     /// rather than a walk down the trie. Costs 64 MiB; off by default.
     pub ipv4_lpm_index: bool,
+    /// Keep the Loc-RIB change stream that [`Rib::drain_loc_rib`] returns
+    /// (on by default). A RIB whose Loc-RIB programs no FIB (a route
+    /// server, a route collector, a speaker that installs nothing) can turn
+    /// it off and save the log record per best-path change and the drain;
+    /// see [`Rib::set_loc_rib_changes`].
+    pub loc_rib_changes: bool,
 }
 
 impl RibConfig {
@@ -52,6 +58,7 @@ impl RibConfig {
             cluster_id: None,
             decision: DecisionConfig::default(),
             ipv4_lpm_index: false,
+            loc_rib_changes: true,
         }
     }
 }
@@ -829,6 +836,7 @@ impl Rib {
 /// # Changes out
 impl Rib {
     /// The Loc-RIB changes since the last call, for programming a FIB.
+    /// Always empty while [`RibConfig::loc_rib_changes`] is off.
     pub fn drain_loc_rib(&mut self) -> Vec<LocRibChange> {
         let dirty = std::mem::take(&mut self.st.loc_dirty);
         let mut out = Vec::with_capacity(dirty.len());
@@ -867,6 +875,45 @@ impl Rib {
             });
         }
         out
+    }
+
+    /// Stops (`false`) or resumes (`true`) keeping the Loc-RIB change
+    /// stream ([`RibConfig::loc_rib_changes`]). Turning it off drops the
+    /// changes not yet drained. Turning it on starts a fresh stream: a
+    /// prefix appears in it the next time its selection changes, so a FIB
+    /// that starts then reads [`loc_rib`](Self::loc_rib) first.
+    pub fn set_loc_rib_changes(&mut self, on: bool) {
+        if on == self.st.cfg.loc_rib_changes {
+            return;
+        }
+        self.st.cfg.loc_rib_changes = on;
+        if on {
+            return;
+        }
+        // Forget what the stream knew: no entry is dirty or reported to a
+        // FIB any more, and the ones kept only for that go.
+        self.st.loc_dirty = Vec::new();
+        let unmark = |e: &mut Entry| {
+            e.clear_flags(E_LOC_DIRTY | E_FIB);
+            e.removable()
+        };
+        let mut gone = Vec::new();
+        self.v4.for_each_slot_mut(|_, p, e| {
+            if unmark(e) {
+                gone.push(IpNet::V4(p));
+            }
+        });
+        self.v6.for_each_slot_mut(|_, p, e| {
+            if unmark(e) {
+                gone.push(IpNet::V6(p));
+            }
+        });
+        for p in gone {
+            match p {
+                IpNet::V4(p) => self.v4.remove(p),
+                IpNet::V6(p) => self.v6.remove(p),
+            };
+        }
     }
 
     /// What changed in `peer`'s Adj-RIB-Out since its last drain: the
@@ -1721,7 +1768,7 @@ impl State {
         };
         if touched || changed {
             self.loc_gen += 1;
-            if e.flags() & E_LOC_DIRTY == 0 {
+            if self.cfg.loc_rib_changes && e.flags() & E_LOC_DIRTY == 0 {
                 e.set_flags(E_LOC_DIRTY);
                 self.loc_dirty.push(r);
             }

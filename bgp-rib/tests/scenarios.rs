@@ -970,6 +970,56 @@ fn change_logs_survive_slot_reuse() {
     assert_eq!(rib.prefix_count(), (1, 0));
 }
 
+/// Without a FIB to feed, the Loc-RIB change stream can be turned off: the
+/// drain is empty, best paths and Adj-RIB-Outs are unchanged, and an
+/// emptied prefix leaves the trie at once instead of waiting for a drain to
+/// report its withdrawal. Turning the stream off drops what was pending and
+/// frees the prefixes kept only for it; turning it on reports changes from
+/// then on.
+#[test]
+fn loc_rib_changes_can_be_turned_off() {
+    let mut rib = rib();
+    let a = add(&mut rib, PeerConfig::new(info(2, 65001)));
+    let b = add(&mut rib, PeerConfig::new(info(3, 65002)));
+    assert!(drain(&mut rib, b).is_empty());
+    let (x, y, z) = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24");
+    announce(&mut rib, a, route(&[65001], 2), &[x]);
+    assert_eq!(drain(&mut rib, b).len(), 1);
+    announce(&mut rib, a, route(&[65001], 2), &[y]);
+    assert_eq!(rib.drain_loc_rib().len(), 2);
+    // Both were reported to the FIB; withdrawn, they wait for the drain to
+    // report their deletion (and X for B's withdrawal too).
+    rib.withdraw(a, &[Nlri::new(net(x)), Nlri::new(net(y))])
+        .unwrap();
+    assert_eq!(rib.prefix_count(), (2, 0));
+    rib.set_loc_rib_changes(false);
+    assert!(!rib.config().loc_rib_changes);
+    assert_eq!(rib.prefix_count(), (1, 0), "Y was kept only for the FIB");
+    assert!(rib.drain_loc_rib().is_empty());
+    announce(&mut rib, a, route(&[65001, 7], 2), &[z]);
+    assert!(rib.drain_loc_rib().is_empty());
+    let best = rib.best(&net(z)).unwrap();
+    assert_eq!(best.attrs.as_path, AsPathBuf::sequence([65001, 7]));
+    // The other peer's Adj-RIB-Out does not depend on the stream, and X
+    // goes once B has its withdrawal.
+    let to_b: Vec<(IpNet, bool)> = drain(&mut rib, b)
+        .into_iter()
+        .map(|(n, a)| (n.prefix, a.is_some()))
+        .collect();
+    assert_eq!(to_b, [(net(x), false), (net(z), true)]);
+    assert_eq!(rib.prefix_count(), (1, 0));
+    // An emptied prefix leaves at once.
+    rib.withdraw(a, &[Nlri::new(net(z))]).unwrap();
+    assert_eq!(drain(&mut rib, b), [(Nlri::new(net(z)), None)]);
+    assert_eq!(rib.prefix_count(), (0, 0));
+    // On again: only what changes from now on.
+    rib.set_loc_rib_changes(true);
+    assert!(rib.drain_loc_rib().is_empty());
+    announce(&mut rib, a, route(&[65001], 2), &[x]);
+    let fib: Vec<IpNet> = rib.drain_loc_rib().iter().map(|c| c.prefix).collect();
+    assert_eq!(fib, [net(x)]);
+}
+
 /// A table sent in no particular order, in UPDATE-sized batches (which the
 /// RIB looks up side by side before inserting), gives the same RIB as the
 /// same routes announced one prefix at a time. Some rounds re-announce

@@ -590,6 +590,14 @@ impl Router {
         self.batching = window;
     }
 
+    /// Whether Loc-RIB changes are output as [`Output::Fib`] (on by
+    /// default). A router that installs nothing and does not log them turns
+    /// this off, and its RIB then keeps no Loc-RIB change stream at all
+    /// ([`Rib::set_loc_rib_changes`]).
+    pub fn set_fib_output(&mut self, on: bool) {
+        self.rib.set_loc_rib_changes(on);
+    }
+
     /// Re-reads neighbor `idx`'s deadline into the timer heap.
     fn rearm(&mut self, idx: usize) {
         let d = self.nbrs[idx].as_ref().and_then(|n| {

@@ -210,13 +210,15 @@ fn main() -> ExitCode {
 }
 
 async fn run(a: Args, text: String) -> ExitCode {
-    let router = match Router::from_text(&text, clock(), u64::from(std::process::id())) {
+    let mut router = match Router::from_text(&text, clock(), u64::from(std::process::id())) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("announcer: {e}\n{text}");
             return ExitCode::from(2);
         }
     };
+    // The agent programs no FIB.
+    router.set_fib_output(false);
     let mut driver = Driver::new(router);
     let (Ok(mut term), Ok(mut int), Ok(mut usr1), Ok(mut usr2)) = (
         signal(SignalKind::terminate()),

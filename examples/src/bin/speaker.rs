@@ -141,13 +141,15 @@ async fn run(a: Args) -> ExitCode {
         }
     };
     let seed = std::process::id() as u64;
-    let router = match Router::from_text(&text, bgp_examples::driver::clock(), seed) {
+    let mut router = match Router::from_text(&text, bgp_examples::driver::clock(), seed) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("speaker: {}: {e}", a.config.display());
             return ExitCode::from(2);
         }
     };
+    // Nothing reads Loc-RIB changes but the FIB log.
+    router.set_fib_output(a.fib_log);
     let mut driver = Driver::new(router);
     driver.fib_log = a.fib_log;
     driver.verbose = !a.quiet;
