@@ -879,15 +879,27 @@ impl Rib {
 
     /// Stops (`false`) or resumes (`true`) keeping the Loc-RIB change
     /// stream ([`RibConfig::loc_rib_changes`]). Turning it off drops the
-    /// changes not yet drained. Turning it on starts a fresh stream: a
-    /// prefix appears in it the next time its selection changes, so a FIB
-    /// that starts then reads [`loc_rib`](Self::loc_rib) first.
+    /// changes not yet drained. Turning it on starts a fresh stream from
+    /// the Loc-RIB as it is then: the caller reads [`loc_rib`](Self::loc_rib)
+    /// first, and a prefix appears in the stream the next time its
+    /// selection changes (its deletion included). Both directions walk
+    /// every prefix once.
     pub fn set_loc_rib_changes(&mut self, on: bool) {
         if on == self.st.cfg.loc_rib_changes {
             return;
         }
         self.st.cfg.loc_rib_changes = on;
         if on {
+            // The caller's FIB now holds the Loc-RIB as it is: each prefix
+            // with a best path counts as reported, so that its deletion
+            // will be.
+            let mark = |e: &mut Entry| {
+                if e.best().is_some() {
+                    e.set_flags(E_FIB);
+                }
+            };
+            self.v4.for_each_slot_mut(|_, _, e| mark(e));
+            self.v6.for_each_slot_mut(|_, _, e| mark(e));
             return;
         }
         // Forget what the stream knew: no entry is dirty or reported to a

@@ -1012,12 +1012,21 @@ fn loc_rib_changes_can_be_turned_off() {
     rib.withdraw(a, &[Nlri::new(net(z))]).unwrap();
     assert_eq!(drain(&mut rib, b), [(Nlri::new(net(z)), None)]);
     assert_eq!(rib.prefix_count(), (0, 0));
-    // On again: only what changes from now on.
+    // On again: the FIB reads the Loc-RIB (Y), then the stream reports
+    // what changes from now on, Y's deletion included.
+    announce(&mut rib, a, route(&[65001], 2), &[y]);
     rib.set_loc_rib_changes(true);
     assert!(rib.drain_loc_rib().is_empty());
+    let fib: Vec<IpNet> = rib.loc_rib().map(|(p, _)| p).collect();
+    assert_eq!(fib, [net(y)]);
     announce(&mut rib, a, route(&[65001], 2), &[x]);
-    let fib: Vec<IpNet> = rib.drain_loc_rib().iter().map(|c| c.prefix).collect();
-    assert_eq!(fib, [net(x)]);
+    rib.withdraw(a, &[Nlri::new(net(y))]).unwrap();
+    let fib: Vec<(IpNet, bool)> = rib
+        .drain_loc_rib()
+        .iter()
+        .map(|c| (c.prefix, c.paths.is_empty()))
+        .collect();
+    assert_eq!(fib, [(net(x), false), (net(y), true)]);
 }
 
 /// A table sent in no particular order, in UPDATE-sized batches (which the
