@@ -129,6 +129,7 @@ pub use smallvec;
 
 pub mod change;
 pub mod decision;
+pub mod fuzzing;
 mod intern;
 pub mod peer;
 pub mod policy;
