@@ -410,6 +410,7 @@ impl<'a> Segment<'a> {
         self.data.is_empty()
     }
     /// The ASNs in order.
+    #[inline]
     pub fn asns(&self) -> impl Iterator<Item = u32> + use<'a> {
         let four = self.asn_len == 4;
         self.data
