@@ -157,10 +157,10 @@ impl<'a> Update<'a> {
             return Err(reset(UpdateErrorKind::AttributeListLength));
         };
         let ap4 = ctx.add_path(Family::IPV4_UNICAST);
-        if nlri::check(withdrawn, 32, ap4).is_none() {
+        if !nlri::check(withdrawn, 32, ap4) {
             return Err(reset(UpdateErrorKind::WithdrawnSyntax));
         }
-        if nlri::check(nlri, 32, ap4).is_none() {
+        if !nlri::check(nlri, 32, ap4) {
             return Err(reset(UpdateErrorKind::NlriSyntax));
         }
         // All offsets fit in 16 bits: the body does.
