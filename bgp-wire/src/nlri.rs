@@ -207,26 +207,19 @@ impl Iterator for Prefixes<'_> {
         if self.v6 || self.add_path {
             return self.next_slow();
         }
-        // IPv4 without path identifiers, the common case: read the octets
-        // as one word and mask the host bits (and whatever follows the
-        // prefix) away.
-        let (&bits, rest) = self.data.split_first()?;
-        let n = usize::from(bits).div_ceil(8);
-        if bits > 32 || rest.len() < n {
-            return self.next_slow();
+        // IPv4 without path identifiers, the common case: with five octets
+        // left, the length octet and a whole word (at most four prefix
+        // octets, and whatever follows, masked away with the host bits).
+        // One bounds check; the length octet is the only thing the next
+        // step waits for.
+        if let [bits @ 0..=32, a, b, c, d, ..] = *self.data {
+            self.data = self.data.get(step(bits)..).unwrap_or_default();
+            return Some(Nlri {
+                prefix: IpNet::V4(v4_prefix_word(bits, u32::from_be_bytes([a, b, c, d]))),
+                path_id: None,
+            });
         }
-        let word = match *rest {
-            [a, b, c, d, ..] => u32::from_be_bytes([a, b, c, d]),
-            [a, b, c] => u32::from_be_bytes([a, b, c, 0]),
-            [a, b] => u32::from_be_bytes([a, b, 0, 0]),
-            [a] => u32::from(a) << 24,
-            [] => 0,
-        };
-        self.data = rest.get(n..).unwrap_or_default();
-        Some(Nlri {
-            prefix: IpNet::V4(v4_prefix_word(bits, word)),
-            path_id: None,
-        })
+        self.next_slow()
     }
 }
 
