@@ -410,6 +410,7 @@ impl<'a> Segment<'a> {
         self.data.is_empty()
     }
     /// The ASNs in order.
+    #[inline]
     pub fn asns(&self) -> impl Iterator<Item = u32> + use<'a> {
         let four = self.asn_len == 4;
         self.data
@@ -1185,9 +1186,7 @@ impl<'a> MpReach<'a> {
             return Err(bad_nh);
         }
         let add_path = ctx.add_path(family);
-        if family.is_prefix_family()
-            && nlri::check(nlri, family.max_prefix_len(), add_path).is_none()
-        {
+        if family.is_prefix_family() && !nlri::check(nlri, family.max_prefix_len(), add_path) {
             return Err(UpdateErrorKind::MpNlri { attr: ty, family });
         }
         Ok(Self {
@@ -1296,9 +1295,7 @@ impl<'a> MpUnreach<'a> {
         };
         let family = Family::new(Afi(u16::from_be_bytes([*a0, *a1])), Safi(*safi));
         let add_path = ctx.add_path(family);
-        if family.is_prefix_family()
-            && nlri::check(nlri, family.max_prefix_len(), add_path).is_none()
-        {
+        if family.is_prefix_family() && !nlri::check(nlri, family.max_prefix_len(), add_path) {
             return Err(UpdateErrorKind::MpNlri { attr: ty, family });
         }
         Ok(Self {

@@ -106,6 +106,7 @@ impl MessageError<'_> {
 
 /// Decodes one whole message (`msg` starts with the marker and holds exactly
 /// one message, as [`frame`] delimits it) under the session context `ctx`.
+#[inline]
 pub fn parse_message<'a>(
     msg: &'a [u8],
     ctx: &SessionContext,

@@ -137,6 +137,7 @@ impl<'a> Update<'a> {
     /// `Err` only for errors whose RFC 7606 action is a session reset; any
     /// lesser error is reported by [`Update::error`] on the returned view.
     /// When several errors apply, the most severe is reported (§3 (f)).
+    #[inline]
     pub fn parse(body: &'a [u8], ctx: &SessionContext) -> Result<Self, UpdateError<'a>> {
         let reset = |kind| UpdateError { kind, data: &[] };
         if body.len() > MAX_BODY {
@@ -157,10 +158,10 @@ impl<'a> Update<'a> {
             return Err(reset(UpdateErrorKind::AttributeListLength));
         };
         let ap4 = ctx.add_path(Family::IPV4_UNICAST);
-        if nlri::check(withdrawn, 32, ap4).is_none() {
+        if !nlri::check(withdrawn, 32, ap4) {
             return Err(reset(UpdateErrorKind::WithdrawnSyntax));
         }
-        if nlri::check(nlri, 32, ap4).is_none() {
+        if !nlri::check(nlri, 32, ap4) {
             return Err(reset(UpdateErrorKind::NlriSyntax));
         }
         // All offsets fit in 16 bits: the body does.
