@@ -9,11 +9,13 @@
 //! private-AS removal, default-originate), then gives operations:
 //! announcements of one to four prefixes (IPv4 and IPv6, nested lengths,
 //! some in different /16s so that the trie looks them up side by side),
-//! withdrawals, UPDATE messages as a peer sends them (decoded by bgp-wire,
+//! withdrawals (with ADD-PATH path identifiers from the peers that send
+//! them), UPDATE messages as a peer sends them (decoded by bgp-wire,
 //! malformed ones included), session up and down, graceful restart (stale
 //! marking, End-of-RIB, the stale timer), import and export policy changes,
 //! next-hop reachability changes, local origination, the Loc-RIB change
-//! stream turned off and on, drains and time steps.
+//! stream turned off and on, peers removed and added again, drains and time
+//! steps.
 //!
 //! Invariants, checked at every drain and at the end:
 //! * applying every drained Loc-RIB change to an empty table gives
@@ -193,7 +195,10 @@ impl crate::policy::Policy for Variant {
 struct Harness {
     rib: Rib,
     ids: [PeerId; PEERS],
+    cfgs: Vec<PeerConfig>,
     ibgp: [bool; PEERS],
+    /// The peer sends ADD-PATH path identifiers.
+    add_path: [bool; PEERS],
     import: [Arc<AtomicU8>; PEERS],
     export: [Arc<AtomicU8>; PEERS],
     up: [bool; PEERS],
@@ -235,11 +240,14 @@ impl Harness {
         });
         let mut ids = [PeerId::LOCAL; PEERS];
         let mut ibgp = [false; PEERS];
+        let mut add_path = [false; PEERS];
+        let mut cfgs = Vec::new();
         let import: [Arc<AtomicU8>; PEERS] = Default::default();
         let export: [Arc<AtomicU8>; PEERS] = Default::default();
         for i in 0..PEERS {
             let (a, b) = (r.u8(), r.u8());
             ibgp[i] = a & 1 != 0;
+            add_path[i] = a & 0x40 != 0;
             let info = PeerInfo {
                 address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10 + i as u8)),
                 local_address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
@@ -271,13 +279,16 @@ impl Harness {
             pc.local_ipv6 = (b & 0x80 != 0).then(|| Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));
             pc.import = Arc::new(Variant(import[i].clone()));
             pc.export = Arc::new(Variant(export[i].clone()));
-            // Invariant: at most four peers, far below the limit.
-            ids[i] = rib.add_peer(pc).expect("four peers");
+            // Invariant: a few peers, far below the limit.
+            ids[i] = rib.add_peer(pc.clone()).expect("a few peers");
+            cfgs.push(pc);
         }
         Self {
             rib,
             ids,
+            cfgs,
             ibgp,
+            add_path,
             import,
             export,
             up: [false; PEERS],
@@ -287,6 +298,15 @@ impl Harness {
             index: c & 32 != 0,
             originated: Vec::new(),
             now,
+        }
+    }
+
+    /// The route to `prefix(b)` as peer `t` names it: with an ADD-PATH
+    /// path identifier (one of three) when it sends them.
+    fn nlri(&self, b: u8, t: usize) -> Nlri {
+        Nlri {
+            prefix: prefix(b, self.index),
+            path_id: self.add_path[t].then_some(u32::from(b >> 6) % 3),
         }
     }
 
@@ -311,21 +331,13 @@ impl Harness {
             0..=3 => {
                 let n = 1 + usize::from(code % 4);
                 let a = attrs(r.u8(), t, self.ibgp[t]);
-                let nlri: Vec<Nlri> = (0..n)
-                    .map(|_| Nlri {
-                        prefix: prefix(r.u8(), self.index),
-                        path_id: None,
-                    })
-                    .collect();
+                let nlri: Vec<Nlri> = (0..n).map(|_| self.nlri(r.u8(), t)).collect();
                 if self.up[t] {
                     self.rib.announce(id, a, &nlri).expect("a known peer");
                 }
             }
             4 | 5 => {
-                let nlri = [
-                    Nlri::new(prefix(r.u8(), self.index)),
-                    Nlri::new(prefix(r.u8(), self.index)),
-                ];
+                let nlri = [self.nlri(r.u8(), t), self.nlri(r.u8(), t)];
                 if self.up[t] {
                     self.rib.withdraw(id, &nlri).expect("a known peer");
                 }
@@ -346,7 +358,15 @@ impl Harness {
                 }
             }
             7 => self.up(t),
-            8 => self.down(t),
+            8 => {
+                self.down(t);
+                if code & 0x80 != 0 {
+                    // Removed, and configured again under a new handle.
+                    self.rib.remove_peer(id).expect("a known peer");
+                    let again = self.rib.add_peer(self.cfgs[t].clone());
+                    self.ids[t] = again.expect("a few peers");
+                }
+            }
             9 => {
                 // Graceful restart: the session drops, the routes stay stale.
                 let deadline = (code & 0x40 != 0).then(|| self.now + Duration::from_secs(5));
