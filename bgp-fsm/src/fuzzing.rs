@@ -22,38 +22,11 @@ use bgp_wire::capability::{AddPathMode, Capability, GrFamily, LlgrFamily, Role};
 use bgp_wire::message::KEEPALIVE;
 use bgp_wire::open::OpenMessage;
 use bgp_wire::route_refresh::{RouteRefresh, RouteRefreshSubtype};
-use bgp_wire::testing::{attr, message, update_body};
+use bgp_wire::testing::{Input as Reader, attr, message, update_body};
 use bgp_wire::{Family, Notification, frame};
 use bytes::BytesMut;
 
 use crate::{Event, GracefulRestart, MaxPrefix, Session, SessionConfig, StateKind};
-
-/// Reads the input front to back; runs dry as zeros.
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn u8(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((&b, rest)) => {
-                self.0 = rest;
-                b
-            }
-            None => 0,
-        }
-    }
-    fn u16(&mut self) -> u16 {
-        u16::from_be_bytes([self.u8(), self.u8()])
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let n = n.min(self.0.len());
-        let (a, b) = self.0.split_at(n);
-        self.0 = b;
-        a.to_vec()
-    }
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
 
 /// The session under test and what its I/O layer knows.
 pub struct Driver {
@@ -307,7 +280,7 @@ impl Driver {
                 // Raw bytes, of any shape; a partial message stays queued.
                 let n = usize::from(r.u8());
                 let b = r.bytes(n);
-                self.feed(&b);
+                self.feed(b);
             }
             19 => {
                 let u = peer_update(r, false);

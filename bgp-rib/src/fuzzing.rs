@@ -37,6 +37,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use bgp_wire::attr::{AsPathBuf, Community, NextHop, Origin};
+use bgp_wire::testing::{Input as Reader, message};
 use bgp_wire::{Family, FamilySet, Message, Nlri, RouteAttrs, SessionContext, parse_message};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
@@ -47,26 +48,6 @@ use crate::{
 
 const LOCAL_AS: u32 = 65000;
 const PEERS: usize = 4;
-
-/// Reads the input front to back; runs dry as zeros.
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn u8(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((&b, rest)) => {
-                self.0 = rest;
-                b
-            }
-            None => 0,
-        }
-    }
-    fn bytes(&mut self, n: usize) -> &[u8] {
-        let (a, b) = self.0.split_at(n.min(self.0.len()));
-        self.0 = b;
-        a
-    }
-}
 
 /// A prefix from one octet: IPv4 and IPv6 prefixes of nested lengths in a
 /// few blocks, and a spread of /24s in different /16s. With `index` (the
@@ -345,11 +326,7 @@ impl Harness {
             6 => {
                 // An UPDATE as the peer sends it, well formed or not.
                 let n = usize::from(r.u8());
-                let body = r.bytes(n).to_vec();
-                let mut msg = vec![0xff; 16];
-                msg.extend_from_slice(&((19 + body.len()) as u16).to_be_bytes());
-                msg.push(2);
-                msg.extend_from_slice(&body);
+                let msg = message(2, r.bytes(n));
                 let cx = SessionContext::permissive();
                 if let (true, Ok(Message::Update(u))) = (self.up[t], parse_message(&msg, &cx)) {
                     // A RIB error here is a caller mistake only (unknown
@@ -559,7 +536,7 @@ pub fn rib_sequence(data: &[u8], now: Instant) {
         h.up(t);
     }
     let mut ops = 0;
-    while !r.0.is_empty() && ops < 512 {
+    while !r.is_empty() && ops < 512 {
         h.op(&mut r);
         ops += 1;
     }

@@ -35,3 +35,38 @@ pub fn message(ty: u8, body: &[u8]) -> Vec<u8> {
     m.extend_from_slice(body);
     m
 }
+
+/// A fuzz input read front to back, as the fuzzing modules decode their
+/// operations from it; it runs dry as zeros.
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a>(pub &'a [u8]);
+
+impl<'a> Input<'a> {
+    /// The next octet (0 when none is left).
+    pub fn u8(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((&b, rest)) => {
+                self.0 = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+
+    /// The next two octets, big-endian.
+    pub fn u16(&mut self) -> u16 {
+        u16::from_be_bytes([self.u8(), self.u8()])
+    }
+
+    /// The next `n` octets, or as many as are left.
+    pub fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let (a, b) = self.0.split_at(n.min(self.0.len()));
+        self.0 = b;
+        a
+    }
+
+    /// Whether nothing is left.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

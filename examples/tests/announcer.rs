@@ -2,24 +2,15 @@
 //! announces while its check passes, withdraws when it fails, and on
 //! SIGTERM the withdrawal reaches the peer before the Cease and the close.
 
-use std::io::{ErrorKind, Read, Write};
+mod minipeer;
+
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bgp_examples::driver::clock;
-use bgp_wire::capability::Capability;
-use bgp_wire::open::OpenMessage;
-use bgp_wire::{Family, Message, SessionContext, parse_message};
-
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use bgp_wire::{Message, SessionContext, parse_message};
+use minipeer::{Kill, accept_session, read_msg};
 
 /// What the peer saw: `+P` announce, `-P` withdraw, `N6/2` a NOTIFICATION
 /// (code/subcode), `EOF`.
@@ -32,24 +23,6 @@ fn events(msg: &[u8]) -> Vec<String> {
             .collect(),
         Ok(Message::Notification(n)) => vec![format!("N{}/{}", n.code.0, n.subcode)],
         _ => vec![],
-    }
-}
-
-fn read_msg(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
-    loop {
-        if buf.len() >= 19 {
-            let len = usize::from(u16::from_be_bytes([buf[16], buf[17]]));
-            if buf.len() >= len {
-                return Some(buf.drain(..len).collect());
-            }
-        }
-        let mut chunk = [0u8; 4096];
-        match s.read(&mut chunk) {
-            Ok(0) => return None,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(_) => return None,
-        }
     }
 }
 
@@ -72,26 +45,7 @@ fn withdraws_on_check_failure_and_before_exit() {
         .spawn()
         .expect("run announcer");
     let mut child = Kill(child);
-    let (mut s, _) = listener.accept().unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
-    let mut buf = Vec::new();
-    let open = read_msg(&mut s, &mut buf).expect("an OPEN");
-    assert_eq!(open[18], 1);
-    let mut out = Vec::new();
-    OpenMessage::new(
-        65001,
-        90,
-        Ipv4Addr::new(10, 0, 0, 5),
-        vec![
-            Capability::Multiprotocol(Family::IPV4_UNICAST),
-            Capability::FourOctetAs(65001),
-        ],
-    )
-    .emit(&mut out)
-    .unwrap();
-    out.extend_from_slice(&bgp_wire::message::KEEPALIVE);
-    s.write_all(&out).unwrap();
+    let (mut s, mut buf) = accept_session(&listener, 65001, Ipv4Addr::new(10, 0, 0, 5));
 
     let mut seen: Vec<String> = Vec::new();
     let mut wait_for = |s: &mut TcpStream, buf: &mut Vec<u8>, want: &[&str]| {
