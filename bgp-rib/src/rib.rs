@@ -192,12 +192,10 @@ struct OutPath {
 /// Adj-RIBs-In, with the Loc-RIB selection as flags) and what every peer was
 /// sent (the Adj-RIBs-Out).
 ///
-/// 32 octets, aligned to them so that an entry never straddles a cache
-/// line: one path inline (a prefix from one peer costs no allocation), the
+/// 32 octets: one path inline (a prefix from one peer costs no allocation), the
 /// Adj-RIB-Out records behind one pointer (none while nobody was sent the
 /// prefix), and the export-log position with two flags.
 #[derive(Debug, Default)]
-#[repr(align(32))]
 struct Entry {
     paths: OneOrMany<Path>,
     out: BoxedVec<OutPath>,
