@@ -287,11 +287,20 @@ fn dir_decode(e: u32) -> Option<(u32, u8)> {
 /// chunk), so it is opt-in ([`PrefixTrie::enable_lpm_index`]). It names
 /// value slots, which never move while they hold a value, and is kept up to
 /// date by every insert and remove (a /n prefix touches 2^(24-n) entries).
+///
+/// A default route (/0) is the one exception: it would touch all 2^24
+/// entries, yet it is the prefix a speaker of our users' design adds and
+/// removes most (each border router sends one, and default-originate keeps
+/// one per peer in the trie). It is held beside the table instead, and a
+/// lookup that finds no match there falls back to it; the table never
+/// names it.
 #[derive(Clone, Debug)]
 struct Dir24 {
     t24: Vec<u32>,
     t8: Vec<u32>,
     free8: Vec<u32>,
+    /// The entry of the /0 when it has a value, else `NO_MATCH`.
+    default: u32,
 }
 
 impl Dir24 {
@@ -300,6 +309,7 @@ impl Dir24 {
             t24: vec![0; 1 << 24],
             t8: Vec::new(),
             free8: Vec::new(),
+            default: NO_MATCH,
         }
     }
 
@@ -307,11 +317,18 @@ impl Dir24 {
     #[inline]
     fn lookup(&self, a: u32) -> u32 {
         let e = self.t24[(a >> 8) as usize];
-        if e & CHUNK != 0 {
+        let e = if e & CHUNK != 0 {
             self.t8[(((e & !CHUNK) as usize) << 8) | (a & 0xff) as usize]
         } else {
             e
-        }
+        };
+        self.or_default(e)
+    }
+
+    /// `e`, or the default route's entry when `e` names no match.
+    #[inline(always)]
+    fn or_default(&self, e: u32) -> u32 {
+        if e == NO_MATCH { self.default } else { e }
     }
 
     /// The entries of the longest matches of `addrs` into `out` (as long):
@@ -327,6 +344,7 @@ impl Dir24 {
             if *o & CHUNK != 0 {
                 *o = self.t8[(((*o & !CHUNK) as usize) << 8) | (a & 0xff) as usize];
             }
+            *o = self.or_default(*o);
         }
     }
 
@@ -354,8 +372,12 @@ impl Dir24 {
     /// Value slot `slot` (prefix `key/len`) was filled: it becomes the
     /// match wherever the current match is shorter.
     fn insert(&mut self, slot: u32, key: u32, len: u8) {
-        let shorter = |e: u32| e == NO_MATCH || (e >> SLOT_BITS) < u32::from(len);
         let n = dir_entry(slot, len);
+        if len == 0 {
+            self.default = n;
+            return;
+        }
+        let shorter = |e: u32| e == NO_MATCH || (e >> SLOT_BITS) < u32::from(len);
         if len <= 24 {
             let start = (key >> 8) as usize;
             for i in start..start + (1usize << (24 - len)) {
@@ -387,6 +409,19 @@ impl Dir24 {
     /// was the match.
     fn remove(&mut self, slot: u32, key: u32, len: u8, repl: u32) {
         let n = dir_entry(slot, len);
+        if len == 0 {
+            if self.default == n {
+                self.default = NO_MATCH;
+            }
+            return;
+        }
+        // The table never names the default route: where it takes over,
+        // the entry says "no match" and lookups fall back to it.
+        let repl = if repl != NO_MATCH && repl >> SLOT_BITS == 0 {
+            NO_MATCH
+        } else {
+            repl
+        };
         let swap = |x: &mut u32| {
             if *x == n {
                 *x = repl;
@@ -1435,6 +1470,54 @@ mod tests {
             let got: Vec<_> = got.iter().map(|r| r.map(|(p, v)| (p, *v))).collect();
             assert_eq!(got, want);
         }
+    }
+
+    /// A default route never enters the DIR-24-8 table (it would fill all
+    /// 2^24 entries): lookups that find no match there fall back to it, and
+    /// a longer prefix removed under it leaves "no match" behind.
+    #[test]
+    fn lpm_index_keeps_the_default_route_beside_the_table() {
+        let mut t = PrefixTrie::<Ipv4Net, u32>::new();
+        assert!(t.enable_lpm_index());
+        let empty = |t: &PrefixTrie<Ipv4Net, u32>| {
+            let d = t.dir.as_deref().unwrap();
+            d.t24.iter().all(|&e| e == NO_MATCH) && d.t8.iter().all(|&e| e == NO_MATCH)
+        };
+        let lpm = |t: &PrefixTrie<Ipv4Net, u32>, a: &str| {
+            t.longest_match(&v4(a)).map(|(p, v)| (p.to_string(), *v))
+        };
+        t.insert(v4("0.0.0.0/0"), 0);
+        assert!(empty(&t));
+        assert_eq!(lpm(&t, "192.0.2.1/32"), Some(("0.0.0.0/0".into(), 0)));
+        t.insert(v4("10.0.0.0/8"), 8);
+        t.insert(v4("10.1.2.128/25"), 25);
+        assert_eq!(lpm(&t, "10.9.9.9/32"), Some(("10.0.0.0/8".into(), 8)));
+        assert_eq!(lpm(&t, "10.1.2.200/32"), Some(("10.1.2.128/25".into(), 25)));
+        assert_eq!(lpm(&t, "11.0.0.1/32"), Some(("0.0.0.0/0".into(), 0)));
+        t.remove(v4("10.0.0.0/8"));
+        assert_eq!(lpm(&t, "10.9.9.9/32"), Some(("0.0.0.0/0".into(), 0)));
+        assert_eq!(lpm(&t, "10.1.2.1/32"), Some(("0.0.0.0/0".into(), 0)));
+        assert_eq!(lpm(&t, "10.1.2.200/32"), Some(("10.1.2.128/25".into(), 25)));
+        t.remove(v4("10.1.2.128/25"));
+        assert!(empty(&t), "the chunk folded back to no match, not the /0");
+        assert_eq!(lpm(&t, "10.1.2.200/32"), Some(("0.0.0.0/0".into(), 0)));
+        t.remove(v4("0.0.0.0/0"));
+        assert_eq!(lpm(&t, "10.1.2.200/32"), None);
+        let mut got = Vec::new();
+        t.insert(v4("0.0.0.0/0"), 1);
+        t.longest_match_many(&[v4("1.2.3.4/32"), v4("5.6.7.8/32")], &mut got);
+        assert!(
+            got.iter()
+                .all(|r| r.map(|(p, v)| (p.prefix_len(), *v)) == Some((0, 1)))
+        );
+        // Built from a trie that holds a /0 already.
+        let mut late = PrefixTrie::<Ipv4Net, u32>::new();
+        late.insert(v4("0.0.0.0/0"), 3);
+        late.insert(v4("10.0.0.0/8"), 8);
+        assert!(late.enable_lpm_index());
+        assert_eq!(lpm(&late, "11.0.0.1/32"), Some(("0.0.0.0/0".into(), 3)));
+        late.remove(v4("10.0.0.0/8"));
+        assert!(empty(&late));
     }
 
     /// Insertions start from the last insertion's walk (the finger): runs
