@@ -170,6 +170,11 @@ pub struct Router {
     deadline: Vec<Option<Instant>>,
     /// Grows with every change to the RIB's inputs (for watchers).
     changes: u64,
+    /// [`shutdown`](Self::shutdown) was called: sessions that go down no
+    /// longer change the RIB.
+    stopping: bool,
+    /// Loc-RIB changes are output ([`set_fib_output`](Self::set_fib_output)).
+    fib_output: bool,
     /// How long RIB changes may wait to be sent (0: at once).
     batching: Duration,
     /// When the pending RIB changes go out.
@@ -226,6 +231,8 @@ impl Router {
             timers: BinaryHeap::new(),
             deadline: Vec::new(),
             changes: 0,
+            stopping: false,
+            fib_output: true,
             batching: Duration::ZERO,
             flush_at: None,
             conns: HashMap::new(),
@@ -595,6 +602,7 @@ impl Router {
     /// this off, and its RIB then keeps no Loc-RIB change stream at all
     /// ([`Rib::set_loc_rib_changes`]).
     pub fn set_fib_output(&mut self, on: bool) {
+        self.fib_output = on;
         self.rib.set_loc_rib_changes(on);
     }
 
@@ -725,7 +733,17 @@ impl Router {
 
     /// Sends every neighbor a Cease (administrative shutdown, with
     /// `message` as the RFC 9003 communication) and stops.
+    ///
+    /// Neighbors' routes are not taken out of the RIB one by one: every
+    /// session is closing, so there is no one to send withdrawals to, and
+    /// that work (half a second per million routes) would hold back the
+    /// Ceases of the neighbors after the first. With the FIB output on
+    /// (see [`set_fib_output`](Self::set_fib_output)), the changes not yet
+    /// output and then a deletion of every Loc-RIB prefix follow the
+    /// Ceases: a FIB hook removes its routes when the speaker stops, as
+    /// BIRD and FRR remove their kernel routes unless told to keep them.
     pub fn shutdown(&mut self, now: Instant, message: &str) {
+        self.stopping = true;
         for idx in 0..self.nbrs.len() {
             if let Some(n) = self.nbrs[idx].as_mut() {
                 n.main.session.stop(now, message);
@@ -734,6 +752,19 @@ impl Router {
                 }
                 self.pump(now, idx);
             }
+        }
+        if self.fib_output {
+            for c in self.rib.drain_loc_rib() {
+                self.out.push_back(Output::Fib(c));
+            }
+            let gone: Vec<IpNet> = self.rib.loc_rib().map(|(p, _)| p).collect();
+            self.out.extend(gone.into_iter().map(|prefix| {
+                Output::Fib(LocRibChange {
+                    prefix,
+                    paths: Default::default(),
+                    step: None,
+                })
+            }));
         }
     }
 
@@ -1161,7 +1192,7 @@ impl Router {
                 n.remove_when_down |= n.dynamic;
                 self.out
                     .push_back(Output::Log(format!("{addr}: down: {reason:?}")));
-                if let Some(p) = n.rib_peer {
+                if let Some(p) = n.rib_peer.filter(|_| !self.stopping) {
                     if stale.is_empty() {
                         let _ = self.rib.peer_down(p);
                     } else {

@@ -78,5 +78,33 @@ fn fib_log_prints_additions_and_deletions() {
     s.write_all(&message(2, &update_body(&prefix, &[], &[])))
         .unwrap();
     wait_for("fib: del 192.0.2.0/24");
+
+    // SIGTERM with a route held: a Cease / Administrative Shutdown (6/2)
+    // carrying the shutdown communication, the close, a clean exit, and the
+    // route's deletion printed on the way out (a FIB hook removes what it
+    // installed).
+    let other = [24, 198, 51, 100];
+    s.write_all(&message(2, &update_body(&[], &attrs, &other)))
+        .unwrap();
+    wait_for("fib: add 198.51.100.0/24 via 127.0.24.1");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut notification = None;
+    while let Some(m) = read_msg(&mut s, &mut buf) {
+        if m[18] == 3 {
+            notification = Some(m);
+        }
+    }
+    let n = notification.expect("a NOTIFICATION before the close");
+    assert_eq!((n[19], n[20]), (6, 2), "Cease / Administrative Shutdown");
+    let text = String::from_utf8_lossy(&n[22..22 + usize::from(n[21])]).into_owned();
+    assert_eq!(text, "speaker shutting down");
+    let exit = child.0.wait().unwrap();
+    assert!(exit.success(), "speaker exited with {exit}");
+    let rest: Vec<String> = lines.iter().collect();
+    assert_eq!(rest, ["fib: del 198.51.100.0/24"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
