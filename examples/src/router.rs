@@ -173,8 +173,6 @@ pub struct Router {
     /// [`shutdown`](Self::shutdown) was called: sessions that go down no
     /// longer change the RIB.
     stopping: bool,
-    /// Loc-RIB changes are output ([`set_fib_output`](Self::set_fib_output)).
-    fib_output: bool,
     /// How long RIB changes may wait to be sent (0: at once).
     batching: Duration,
     /// When the pending RIB changes go out.
@@ -232,7 +230,6 @@ impl Router {
             deadline: Vec::new(),
             changes: 0,
             stopping: false,
-            fib_output: true,
             batching: Duration::ZERO,
             flush_at: None,
             conns: HashMap::new(),
@@ -602,7 +599,6 @@ impl Router {
     /// this off, and its RIB then keeps no Loc-RIB change stream at all
     /// ([`Rib::set_loc_rib_changes`]).
     pub fn set_fib_output(&mut self, on: bool) {
-        self.fib_output = on;
         self.rib.set_loc_rib_changes(on);
     }
 
@@ -753,7 +749,7 @@ impl Router {
                 self.pump(now, idx);
             }
         }
-        if self.fib_output {
+        if self.rib.config().loc_rib_changes {
             for c in self.rib.drain_loc_rib() {
                 self.out.push_back(Output::Fib(c));
             }
