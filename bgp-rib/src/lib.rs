@@ -120,7 +120,7 @@
 //! [RFC 7911]: https://www.rfc-editor.org/rfc/rfc7911
 //! [RFC 9234]: https://www.rfc-editor.org/rfc/rfc9234
 //! [RFC 4724]: https://www.rfc-editor.org/rfc/rfc4724
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // allowed in `prefetch` only
 #![deny(missing_docs)]
 
 pub use bgp_wire;
@@ -133,6 +133,7 @@ pub mod fuzzing;
 mod intern;
 pub mod peer;
 pub mod policy;
+mod prefetch;
 mod rib;
 mod small;
 pub mod trie;

@@ -15,6 +15,7 @@
 //! | [`more_specifics`](PrefixTrie::more_specifics) | O(depth + answer) |
 //! | [`less_specifics`](PrefixTrie::less_specifics) | O(depth) |
 
+use crate::prefetch::prefetch;
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -334,11 +335,15 @@ impl Dir24 {
     /// The entries of the longest matches of `addrs` into `out` (as long):
     /// every first-level read is issued before any second-level one, so
     /// the reads of different addresses overlap (DPDK's
-    /// `rte_lpm_lookup_bulk` does the same).
+    /// `rte_lpm_lookup_bulk` does the same), and the second-level reads
+    /// are prefetched as soon as their first-level entries are known.
     #[inline]
     fn lookup_many(&self, addrs: &[u32], out: &mut [u32]) {
         for (o, a) in out.iter_mut().zip(addrs) {
             *o = self.t24[(a >> 8) as usize];
+            if *o & CHUNK != 0 {
+                prefetch(&self.t8[(((*o & !CHUNK) as usize) << 8) | (a & 0xff) as usize]);
+            }
         }
         for (o, a) in out.iter_mut().zip(addrs) {
             if *o & CHUNK != 0 {
@@ -565,27 +570,36 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             let n = group.len();
             let mut key = [P::Bits::default(); HINT_GROUP];
             let mut len = [0u8; HINT_GROUP];
-            let mut cur = [0u32; HINT_GROUP];
-            let mut live = [false; HINT_GROUP];
             for (i, k) in group.iter().enumerate() {
                 len[i] = k.bit_len();
                 key[i] = k.bits().mask(len[i]);
+                if len[i] >= TOP_BITS && !self.top.is_empty() {
+                    prefetch(&self.top[key[i].top16()]);
+                }
+            }
+            // `cur[i]`: the deepest node known to cover key `i`; `next[i]`:
+            // its child toward the key, prefetched and read in the next
+            // round (`NONE` once the walk is over).
+            let mut cur = [0u32; HINT_GROUP];
+            let mut next = [NONE; HINT_GROUP];
+            for i in 0..n {
                 cur[i] = self.start(key[i], len[i]);
-                live[i] = true;
+                next[i] = self.child_toward(cur[i], key[i], len[i]);
             }
             let mut any = true;
             while any {
                 any = false;
                 for i in 0..n {
-                    if !live[i] {
+                    let c = next[i];
+                    if c == NONE {
                         continue;
                     }
-                    match self.next_covering(cur[i], key[i], len[i]) {
-                        Some(c) => {
-                            cur[i] = c;
-                            any = true;
-                        }
-                        None => live[i] = false,
+                    let cn = &self.nodes[c as usize];
+                    next[i] = NONE;
+                    if cn.len() <= len[i] && key[i].mask(cn.len()) == cn.key {
+                        cur[i] = c;
+                        next[i] = self.child_toward(c, key[i], len[i]);
+                        any |= next[i] != NONE;
                     }
                 }
             }
@@ -594,6 +608,22 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 generation: self.generation,
             }));
         }
+    }
+
+    /// The child of `cur` (which covers `key`/`len`) on the way to the
+    /// key, prefetched, or `NONE` when `cur` is the key's node or has no
+    /// child that way. The child may still not cover the key.
+    #[inline(always)]
+    fn child_toward(&self, cur: u32, key: P::Bits, len: u8) -> u32 {
+        let n = &self.nodes[cur as usize];
+        if n.len() >= len {
+            return NONE;
+        }
+        let c = n.child(key.bit(n.len()));
+        if c != NONE {
+            prefetch(&self.nodes[c as usize]);
+        }
+        c
     }
 
     /// Like [`get_or_insert_slot_with`](Self::get_or_insert_slot_with),
@@ -829,7 +859,20 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             out.extend(keys.iter().map(|k| self.longest_match(k)));
             return;
         };
-        for group in keys.chunks(GROUP) {
+        // The first-level entries of the next group are prefetched while
+        // this one is looked up, and the values of this group's matches
+        // before they are read.
+        let prefetch_t24 = |group: &[P]| {
+            for k in group {
+                if let (Some(a), 32) = (k.bits().as_u32(), k.bit_len()) {
+                    prefetch(&d.t24[(a >> 8) as usize]);
+                }
+            }
+        };
+        prefetch_t24(&keys[..keys.len().min(GROUP)]);
+        for (g, group) in keys.chunks(GROUP).enumerate() {
+            let next = (g + 1) * GROUP;
+            prefetch_t24(&keys[next.min(keys.len())..(next + GROUP).min(keys.len())]);
             let mut addrs = [0u32; GROUP];
             let mut hosts = true;
             for (a, k) in addrs.iter_mut().zip(group) {
@@ -845,6 +888,13 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             let n = group.len();
             let mut entries = [0u32; GROUP];
             d.lookup_many(&addrs[..n], &mut entries[..n]);
+            for &e in &entries[..n] {
+                if let Some((slot, _)) = dir_decode(e) {
+                    if let Some(v) = self.values.get(slot as usize) {
+                        prefetch(v);
+                    }
+                }
+            }
             out.extend(group.iter().zip(&entries[..n]).map(|(k, &e)| {
                 let (slot, len) = dir_decode(e)?;
                 Some((P::from_bits(k.bits().mask(len), len), self.value(slot)?))
@@ -1557,6 +1607,36 @@ mod tests {
         );
         for (p, v) in &m {
             assert_eq!(t.get(p), Some(v));
+        }
+    }
+
+    /// Each hint names the deepest node that covers its key, the node a
+    /// plain walk from the root ends at, for groups longer than one round
+    /// of [`HINT_GROUP`] keys, over a trie with its /16 table. Small enough
+    /// for miri, which runs the prefetches of the walk (`prefetch.rs`).
+    #[test]
+    fn hints_name_the_deepest_covering_node() {
+        let mut t = PrefixTrie::<Ipv4Net, u32>::new();
+        let mut r = lcg(7);
+        for i in 0..300 {
+            let len = [8, 12, 16, 18, 20, 22, 24, 24][i % 8];
+            t.insert(net(r() & 0x0f3f_ffff, len), i as u32);
+        }
+        assert!(!t.top.is_empty());
+        let keys: Vec<Ipv4Net> = (0..HINT_GROUP * 2 + 5)
+            .map(|i| net(r() & 0x0f3f_ffff, [0, 9, 16, 20, 24, 28, 32][i % 7]))
+            .collect();
+        let mut hints = Vec::new();
+        t.insert_hints(&keys, &mut hints);
+        assert_eq!(hints.len(), keys.len());
+        for (k, h) in keys.iter().zip(&hints) {
+            let (key, len) = (k.bits().mask(k.prefix_len()), k.prefix_len());
+            let mut want = 0;
+            while let Some(c) = t.next_covering(want, key, len) {
+                want = c;
+            }
+            assert_eq!(h.node, want, "{k}");
+            assert_eq!(h.generation, t.generation);
         }
     }
 
