@@ -307,6 +307,26 @@ fn family_slot(f: Family) -> Option<usize> {
     }
 }
 
+/// Removes the prefixes `dead` (each holding a removable entry) from
+/// `trie`, all at once when they are all it holds (the one peer of a table
+/// went down), else in prefix order: each removal then walks nodes the one
+/// before it left in the cache. In the order of the nodes (that of
+/// insertion, for a table received in no particular order) nearly every
+/// node read missed: a full-table peer going down cost 0.6 s more.
+fn remove_all<P: TriePrefix>(trie: &mut PrefixTrie<P, Entry>, mut dead: Vec<P>) {
+    if dead.is_empty() {
+        return;
+    }
+    if dead.len() == trie.len() {
+        trie.clear();
+        return;
+    }
+    dead.sort_unstable();
+    for p in dead {
+        trie.remove(p);
+    }
+}
+
 const fn is_private_asn(a: u32) -> bool {
     matches!(a, 64512..=65534 | 4_200_000_000..=4_294_967_294)
 }
@@ -838,6 +858,8 @@ impl Rib {
     pub fn drain_loc_rib(&mut self) -> Vec<LocRibChange> {
         let dirty = std::mem::take(&mut self.st.loc_dirty);
         let mut out = Vec::with_capacity(dirty.len());
+        // Entries kept only for this drain go after it, together.
+        let (mut dead4, mut dead6) = (Vec::new(), Vec::new());
         for r in dirty {
             let st = &mut self.st;
             by_ref!(self, r, |trie, slot, wrap| {
@@ -868,10 +890,15 @@ impl Rib {
                     });
                 }
                 if e.removable() {
-                    trie.remove(p);
+                    match prefix {
+                        IpNet::V4(p) => dead4.push(p),
+                        IpNet::V6(p) => dead6.push(p),
+                    }
                 }
             });
         }
+        remove_all(&mut self.v4, dead4);
+        remove_all(&mut self.v6, dead6);
         out
     }
 
@@ -907,23 +934,19 @@ impl Rib {
             e.clear_flags(E_LOC_DIRTY | E_FIB);
             e.removable()
         };
-        let mut gone = Vec::new();
+        let (mut gone4, mut gone6) = (Vec::new(), Vec::new());
         self.v4.for_each_slot_mut(|_, p, e| {
             if unmark(e) {
-                gone.push(IpNet::V4(p));
+                gone4.push(p);
             }
         });
         self.v6.for_each_slot_mut(|_, p, e| {
             if unmark(e) {
-                gone.push(IpNet::V6(p));
+                gone6.push(p);
             }
         });
-        for p in gone {
-            match p {
-                IpNet::V4(p) => self.v4.remove(p),
-                IpNet::V6(p) => self.v6.remove(p),
-            };
-        }
+        remove_all(&mut self.v4, gone4);
+        remove_all(&mut self.v6, gone6);
     }
 
     /// What changed in `peer`'s Adj-RIB-Out since its last drain: the
@@ -1299,9 +1322,7 @@ impl Rib {
                 dead.push(p);
             }
         });
-        for p in dead {
-            self.v4.remove(p);
-        }
+        remove_all(&mut self.v4, dead);
         let mut dead = Vec::new();
         self.v6.for_each_slot_mut(|s, p, e| {
             f(st, IpNet::V6(p), SlotRef(s | V6_SLOT), e);
@@ -1309,9 +1330,7 @@ impl Rib {
                 dead.push(p);
             }
         });
-        for p in dead {
-            self.v6.remove(p);
-        }
+        remove_all(&mut self.v6, dead);
     }
 
     fn session_down(&mut self, peer: PeerId) -> Result<(), RibError> {

@@ -1149,3 +1149,80 @@ fn scattered_batches_agree_with_single_announcements() {
     let [x, y] = &mut ribs;
     assert_eq!(x.drain_loc_rib().len(), y.drain_loc_rib().len());
 }
+
+/// A peer going down with every prefix the RIB holds empties the tries at
+/// once; what was logged for the other peers and the FIB before still
+/// drains right, lookups (with the DIR-24-8 index) find nothing, and
+/// routes learnt afterwards (which reuse the freed slots) are told once.
+#[test]
+fn a_peer_down_that_empties_the_rib() {
+    let mut cfg = RibConfig::new(AS, RID);
+    cfg.ipv4_lpm_index = true;
+    let mut rib = Rib::new(cfg);
+    let a = add(&mut rib, PeerConfig::new(info(11, 65001)));
+    let b = add(&mut rib, PeerConfig::new(info(12, 65002)));
+    let first = ["10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "192.0.2.0/24"];
+    assert!(drain(&mut rib, b).is_empty());
+    announce(&mut rib, a, route(&[65001], 11), &first);
+    let mut v6 = route(&[65001], 11);
+    v6.next_hop = Some(NextHop::V6 {
+        global: "2001:db8::11".parse().unwrap(),
+        link_local: None,
+    });
+    rib.announce(a, v6, &[Nlri::new(net("2001:db8:1::/48"))])
+        .unwrap();
+    assert_eq!(rib.drain_loc_rib().len(), 5);
+    // B has the IPv4 ones (no IPv6 next hop to give it over this
+    // session); the FIB has been told. A goes down: B's records and the
+    // FIB's pending withdrawals keep the entries.
+    assert_eq!(drain(&mut rib, b).len(), 4);
+    rib.peer_down(a).unwrap();
+    assert_eq!(
+        rib.prefix_count(),
+        (4, 1),
+        "kept until B and the FIB are told"
+    );
+    assert_eq!(rib.drain_loc_rib().len(), 5);
+    let gone = drain(&mut rib, b);
+    assert_eq!(gone.len(), 4);
+    assert!(gone.iter().all(|(_, a)| a.is_none()));
+    assert_eq!(rib.prefix_count(), (0, 0));
+    // Again, with nothing told yet: A's routes come and go before B or the
+    // FIB drain. The entries wait for the FIB's drain (which has nothing
+    // to tell it), and go with it, all at once.
+    rib.peer_up(a).unwrap();
+    announce(&mut rib, a, route(&[65001], 11), &first);
+    rib.peer_down(a).unwrap();
+    assert_eq!(rib.prefix_count(), (4, 0));
+    assert!(rib.lookup("10.1.2.3".parse().unwrap()).is_none());
+    assert!(rib.drain_loc_rib().is_empty());
+    assert_eq!(rib.prefix_count(), (0, 0));
+    assert!(drain(&mut rib, b).is_empty());
+    // And with the FIB's stream off, the down itself removes them.
+    rib.set_loc_rib_changes(false);
+    rib.peer_up(a).unwrap();
+    announce(&mut rib, a, route(&[65001], 11), &first);
+    rib.peer_down(a).unwrap();
+    assert_eq!(rib.prefix_count(), (0, 0));
+    assert!(drain(&mut rib, b).is_empty());
+    rib.set_loc_rib_changes(true);
+    // New routes take the freed slots; each is told once.
+    rib.peer_up(a).unwrap();
+    announce(
+        &mut rib,
+        a,
+        route(&[65001, 65010], 11),
+        &["198.51.100.0/24", "10.1.0.0/16"],
+    );
+    let (p, peer, _) = rib.lookup("10.1.2.3".parse().unwrap()).unwrap();
+    assert_eq!((p, peer), (net("10.1.0.0/16"), a));
+    assert!(rib.lookup("10.2.0.1".parse().unwrap()).is_none());
+    let fib: Vec<IpNet> = rib.drain_loc_rib().iter().map(|c| c.prefix).collect();
+    assert_eq!(fib.len(), 2, "{fib:?}");
+    let got = drain(&mut rib, b);
+    let got: Vec<_> = got.iter().map(|(n, a)| (n.prefix, a.is_some())).collect();
+    assert_eq!(
+        got,
+        [(net("10.1.0.0/16"), true), (net("198.51.100.0/24"), true)]
+    );
+}
