@@ -15,6 +15,7 @@
 //! sends.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -244,6 +245,9 @@ impl Driver {
 
     /// Carries out everything the router asked for.
     pub fn drain(&mut self) {
+        // The FIB lines of one drain go out in one write (a full table
+        // going down is a million of them; stdout flushes every line).
+        let mut fib = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
         while let Some(o) = self.router.poll_output() {
             match o {
                 Output::Connect {
@@ -270,7 +274,9 @@ impl Driver {
                 Output::Fib(c) => {
                     if self.fib_log {
                         match c.paths.first() {
-                            None => println!("fib: del {}", c.prefix),
+                            None => {
+                                let _ = writeln!(fib, "fib: del {}", c.prefix);
+                            }
                             Some(p) => {
                                 let nh = match p.attrs.next_hop.as_ref() {
                                     Some(bgp_wire::attr::NextHop::V4(a)) => a.to_string(),
@@ -279,7 +285,7 @@ impl Driver {
                                     }
                                     _ => "-".into(),
                                 };
-                                println!("fib: add {} via {nh}", c.prefix);
+                                let _ = writeln!(fib, "fib: add {} via {nh}", c.prefix);
                             }
                         }
                     }
