@@ -9,6 +9,9 @@
 //! With `shuffled` it does what `speaker` does with both tables in a
 //! deterministic random order (UPDATEs of ten random prefixes).
 //!
+//! With `deferred` it does what `shuffled` does with the peer's routes held
+//! until its End-of-RIB ([`Rib::defer_until_end_of_rib`]).
+//!
 //! With `churn` (or `churn-out`, adding one established eBGP peer whose
 //! Adj-RIB-Out is drained too) it loads the IPv4 table and then replays the
 //! one-day churn as the `rib` bench does; `replay` is then the function to
@@ -55,7 +58,10 @@ fn main() {
     if churn {
         t.v6.clear();
     }
-    if mode == "shuffled" {
+    // `deferred`: `shuffled`, with the peer's routes held until its
+    // End-of-RIB and applied in prefix order (`Rib::defer_until_end_of_rib`).
+    let deferred = mode == "deferred";
+    if mode == "shuffled" || deferred {
         t.v4 = rib_data::shuffled(std::mem::take(&mut t.v4));
         t.v6 = rib_data::shuffled(std::mem::take(&mut t.v6));
     }
@@ -72,9 +78,17 @@ fn main() {
     let p = rib
         .add_peer(PeerConfig::new(rib_data::peer_info(0, 64600)))
         .unwrap();
-    let speaker = mode == "speaker" || mode == "shuffled";
+    let speaker = mode == "speaker" || mode == "shuffled" || deferred;
     if speaker || churn {
         rib.peer_up(p).unwrap();
+    }
+    if deferred {
+        let fams = [
+            bgp_wire::Family::IPV4_UNICAST,
+            bgp_wire::Family::IPV6_UNICAST,
+        ];
+        rib.defer_until_end_of_rib(p, fams.into_iter().collect())
+            .unwrap();
     }
     let out = (mode == "churn-out").then(|| {
         let o = rib
@@ -93,6 +107,10 @@ fn main() {
             std::hint::black_box(rib.drain_loc_rib().len());
             std::hint::black_box(rib.drain_adj_rib_out(p).unwrap().len());
         }
+    }
+    if deferred {
+        rib.end_of_rib(p, bgp_wire::Family::IPV4_UNICAST).unwrap();
+        rib.end_of_rib(p, bgp_wire::Family::IPV6_UNICAST).unwrap();
     }
     if speaker {
         std::hint::black_box(rib.drain_loc_rib().len());

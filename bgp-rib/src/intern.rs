@@ -223,6 +223,16 @@ impl AttrTable {
             .expect("live attribute handle")
     }
 
+    /// Asks for the slot of `id` to be brought into the cache: a caller
+    /// about to use many handles in no particular order issues this a few
+    /// handles ahead.
+    #[inline]
+    pub(crate) fn prefetch(&self, id: AttrId) {
+        if let Some(s) = self.slots.get(id.0 as usize) {
+            crate::prefetch::prefetch(s);
+        }
+    }
+
     /// The weight interned with a live handle.
     #[inline]
     pub(crate) fn weight(&self, id: AttrId) -> u16 {

@@ -130,6 +130,7 @@ pub use smallvec;
 pub mod change;
 pub mod decision;
 pub mod fuzzing;
+mod held;
 mod intern;
 pub mod peer;
 pub mod policy;

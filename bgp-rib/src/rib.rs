@@ -15,6 +15,7 @@ use smallvec::SmallVec;
 
 use crate::change::{AdjRibOutChanges, Announcement, LocRibChange, RoutePath};
 use crate::decision::{self, Candidate, DecisionConfig, DecisionStep};
+use crate::held::{Held, HeldOp};
 use crate::intern::{AttrId, AttrTable, FxHashMap};
 use crate::peer::{AddPathSend, NextHopMode, PeerConfig, PeerId, SharedPolicy};
 use crate::policy::{Direction, PeerInfo, PolicyRoute, Source, Verdict};
@@ -254,6 +255,10 @@ struct Peer {
     may_be_stale: [bool; 2],
     default_gen: u64,
     default_active: [bool; 2],
+    /// The families (IPv4, IPv6 unicast) whose End-of-RIB ends this peer's
+    /// deferral ([`Rib::defer_until_end_of_rib`]); none while its routes
+    /// go straight to the decision process.
+    defer: [bool; 2],
 }
 
 /// Where a prefix's [`Entry`] lives: its value slot in its family's trie
@@ -371,7 +376,10 @@ struct State {
     cfg: RibConfig,
     attrs: AttrTable,
     peers: Vec<Option<Peer>>,
-    resolver: Box<dyn NextHopResolver + Send + Sync>,
+    /// `None`: every next hop reachable at cost 0 ([`AllReachable`], the
+    /// default), so the decision need not read a path's attributes for
+    /// its next hop: for a route with one path it then reads none.
+    resolver: Option<Box<dyn NextHopResolver + Send + Sync>>,
     loc_dirty: Vec<SlotRef>,
     out_log: Vec<SlotRef>,
     out_base: u64,
@@ -388,6 +396,8 @@ struct State {
     nlri: Vec<Nlri>,
     hint_keys4: Vec<Ipv4Net>,
     hint_keys6: Vec<Ipv6Net>,
+    /// Routes of deferring peers, not yet applied.
+    held: Held,
 }
 
 impl std::fmt::Debug for Rib {
@@ -459,7 +469,7 @@ impl Rib {
                 cfg,
                 attrs: AttrTable::default(),
                 peers: vec![Some(Peer::new(PeerConfig::new(local)))],
-                resolver: Box::new(AllReachable),
+                resolver: None,
                 loc_dirty: Vec::new(),
                 out_log: Vec::new(),
                 out_base: 0,
@@ -471,13 +481,14 @@ impl Rib {
                 nlri: Vec::new(),
                 hint_keys4: Vec::new(),
                 hint_keys6: Vec::new(),
+                held: Held::default(),
             },
         }
     }
 
     /// Sets the next-hop resolver and re-runs the decision process.
     pub fn set_resolver(&mut self, r: impl NextHopResolver + Send + Sync + 'static) {
-        self.st.resolver = Box::new(r);
+        self.st.resolver = Some(Box::new(r));
         self.next_hops_changed();
     }
 
@@ -579,6 +590,7 @@ impl Rib {
         deadline: Option<Instant>,
     ) -> Result<(), RibError> {
         self.st.peer_ref(peer)?;
+        self.apply_held();
         if let Some(i) = family_slot(family) {
             self.mark_stale_slot(peer.0, i, deadline);
         }
@@ -590,7 +602,13 @@ impl Rib {
     ///
     /// [RFC 4724 §2]: https://www.rfc-editor.org/rfc/rfc4724#section-2
     pub fn end_of_rib(&mut self, peer: PeerId, family: Family) -> Result<(), RibError> {
-        self.st.peer_ref(peer)?;
+        let p = self.st.peer_mut(peer)?;
+        if p.defers() {
+            if let Some(i) = family_slot(family) {
+                p.defer[i] = false;
+            }
+            self.apply_held();
+        }
         if let Some(i) = family_slot(family) {
             let mut fams = [false; 2];
             fams[i] = true;
@@ -629,6 +647,9 @@ impl Rib {
                 }
             }
         }
+        if !due.is_empty() {
+            self.apply_held();
+        }
         for (peer, f) in due {
             let mut fams = [false; 2];
             fams[f] = true;
@@ -658,6 +679,8 @@ impl Rib {
         peer: PeerId,
         policy: SharedPolicy,
     ) -> Result<Reconfigured, RibError> {
+        self.st.peer_ref(peer)?;
+        self.apply_held();
         let p = self.st.peer_mut(peer)?;
         p.cfg.import = policy;
         if !p.cfg.soft_reconfiguration_inbound {
@@ -711,6 +734,7 @@ impl Rib {
         // RFC 7606 §3 (j): AFI/SAFI disable withdraws every route of the
         // family from this peer; the caller stops using the family.
         if u.action() == Action::AfiSafiDisable {
+            self.apply_held();
             if let Some(i) = u
                 .error()
                 .and_then(|e| e.kind.family())
@@ -791,11 +815,12 @@ impl Rib {
     ) -> Result<(), RibError> {
         let p = self.st.peer_ref(peer)?;
         let soft = p.cfg.soft_reconfiguration_inbound && peer != PeerId::LOCAL;
+        let defer = p.defers();
         let raw = soft.then(|| self.st.attrs.intern_ref(&attrs, 0));
         let checked = self.st.ingress(peer.0, attrs);
         let id = checked.map(|a| self.st.attrs.intern(a, 0));
         let mut hints = std::mem::take(&mut self.st.hints);
-        if id.is_some() {
+        if id.is_some() && !defer {
             self.insert_hints(nlri, &mut hints);
         } else {
             hints.clear();
@@ -807,6 +832,13 @@ impl Rib {
                 if let Some(old) = p.pre.insert((n.prefix, n.path_id), r) {
                     self.st.attrs.release(old);
                 }
+            }
+            if defer {
+                if let Some(id) = id {
+                    self.st.attrs.retain(id);
+                }
+                self.hold(peer.0, n, id);
+                continue;
             }
             match id {
                 Some(id) => {
@@ -825,14 +857,18 @@ impl Rib {
 
     /// `peer` withdraws `nlri`.
     pub fn withdraw(&mut self, peer: PeerId, nlri: &[Nlri]) -> Result<(), RibError> {
-        self.st.peer_ref(peer)?;
+        let defer = self.st.peer_ref(peer)?.defers();
         for n in nlri {
             if let Ok(p) = self.st.peer_mut(peer) {
                 if let Some(old) = p.pre.remove(&(n.prefix, n.path_id)) {
                     self.st.attrs.release(old);
                 }
             }
-            self.remove_path(peer.0, n.prefix, n.path_id);
+            if defer {
+                self.hold(peer.0, n, None);
+            } else {
+                self.remove_path(peer.0, n.prefix, n.path_id);
+            }
         }
         Ok(())
     }
@@ -848,6 +884,103 @@ impl Rib {
     /// Stops originating `prefix`.
     pub fn withdraw_originated(&mut self, prefix: IpNet) {
         self.remove_path(0, prefix.trunc(), None);
+    }
+}
+
+/// # Initial tables
+impl Rib {
+    /// Holds `peer`'s routes back from the decision process until its
+    /// End-of-RIB ([RFC 4724 §2]) for each of `families` (IPv4 and IPv6
+    /// unicast count; others are ignored), then applies them in prefix
+    /// order: the bulk load of a full table, which then costs about half
+    /// of what the same routes cost one UPDATE at a time in the order a
+    /// peer sends them (see the `held` module). Call it when the session
+    /// comes up, before its first UPDATE. FRR's `update-delay` holds the
+    /// decision process back the same way, for every peer at start-up.
+    ///
+    /// While routes are held, [`update`](Self::update),
+    /// [`announce`](Self::announce) and [`withdraw`](Self::withdraw)
+    /// from the peer only record them (and the pre-policy Adj-RIB-In, with
+    /// soft-reconfiguration inbound); the queries and the change streams
+    /// show the RIB without them. Everything that depends on what a peer
+    /// sent first applies every held route: the End-of-RIB of a deferring
+    /// peer (it also ends that family's deferral), the session going down,
+    /// [`mark_stale`](Self::mark_stale), a graceful-restart deadline, a new
+    /// import policy, an AFI/SAFI disable. A peer that never sends
+    /// End-of-RIB needs the caller's deadline:
+    /// [`apply_deferred`](Self::apply_deferred).
+    ///
+    /// [RFC 4724 §2]: https://www.rfc-editor.org/rfc/rfc4724#section-2
+    pub fn defer_until_end_of_rib(
+        &mut self,
+        peer: PeerId,
+        families: bgp_wire::FamilySet,
+    ) -> Result<(), RibError> {
+        let p = self.st.peer_mut(peer)?;
+        for f in families.iter() {
+            if let Some(i) = family_slot(f) {
+                p.defer[i] = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies every held route now, in prefix order, and ends every
+    /// peer's deferral (the caller's deadline for a peer that sends no
+    /// End-of-RIB, or a bound on the routes held).
+    pub fn apply_deferred(&mut self) {
+        self.apply_held();
+        for p in self.st.peers.iter_mut().flatten() {
+            p.defer = [false; 2];
+        }
+    }
+
+    /// The number of route operations (announcements and withdrawals)
+    /// held by [`defer_until_end_of_rib`](Self::defer_until_end_of_rib).
+    pub fn deferred_len(&self) -> usize {
+        self.st.held.len()
+    }
+
+    /// Records one operation of a deferring peer; `id` is a reference the
+    /// held operation keeps.
+    fn hold(&mut self, peer: u16, n: &Nlri, id: Option<AttrId>) {
+        if self.st.held.is_full(peer) {
+            self.apply_held();
+        }
+        let op = HeldOp {
+            path_id: n.path_id,
+            attrs: id,
+        };
+        self.st.held.push(peer, n.prefix.trunc(), op);
+    }
+
+    /// Applies the held routes in prefix order (deferrals go on).
+    fn apply_held(&mut self) {
+        // How many operations ahead the attribute slot is prefetched: the
+        // sets of neighbouring prefixes are scattered over the table.
+        const AHEAD: usize = 8;
+        if self.st.held.is_empty() {
+            return;
+        }
+        let mut sorted = self.st.held.take_sorted();
+        for k in 0..AHEAD {
+            if let Some(id) = sorted.attrs_ahead(k) {
+                self.st.attrs.prefetch(id);
+            }
+        }
+        while let Some((peer, prefix, op)) = sorted.next() {
+            if let Some(id) = sorted.attrs_ahead(AHEAD - 1) {
+                self.st.attrs.prefetch(id);
+            }
+            match op.attrs {
+                Some(id) => {
+                    self.import_one(peer, prefix, op.path_id, id, Source::Bgp, InsertHint::NONE);
+                    self.st.attrs.release(id);
+                }
+                None => self.remove_path(peer, prefix, op.path_id),
+            }
+        }
+        self.st.held.recycle(sorted);
     }
 }
 
@@ -1334,7 +1467,12 @@ impl Rib {
     }
 
     fn session_down(&mut self, peer: PeerId) -> Result<(), RibError> {
+        self.st.peer_ref(peer)?;
+        // What it sent before it went down counts (a graceful restart
+        // keeps it as stale), so held routes are applied first.
+        self.apply_held();
         let p = self.st.peer_mut(peer)?;
+        p.defer = [false; 2];
         let was = std::mem::replace(&mut p.established, false);
         p.full_sync = false;
         let pre = std::mem::take(&mut p.pre);
@@ -1608,6 +1746,11 @@ impl Rib {
 }
 
 impl Peer {
+    /// Whether this peer's routes are held ([`Rib::defer_until_end_of_rib`]).
+    fn defers(&self) -> bool {
+        self.defer[0] || self.defer[1]
+    }
+
     fn new(cfg: PeerConfig) -> Self {
         Self {
             cfg,
@@ -1619,6 +1762,7 @@ impl Peer {
             may_be_stale: [false; 2],
             default_gen: u64::MAX,
             default_active: [false; 2],
+            defer: [false; 2],
         }
     }
 }
@@ -1780,9 +1924,12 @@ impl State {
     }
 
     fn igp_cost(&self, p: &Path) -> Option<u32> {
+        let Some(r) = &self.resolver else {
+            return Some(0);
+        };
         match &self.attrs.get(p.attrs).next_hop {
             None => Some(0),
-            Some(nh) => self.resolver.igp_cost(nh),
+            Some(nh) => r.igp_cost(nh),
         }
     }
 
@@ -1893,7 +2040,13 @@ impl State {
         if all_read {
             self.compact_at = base;
             self.out_base = end;
-            self.out_log.clear();
+            if self.out_log.capacity() > 1 << 16 {
+                // A burst (a table applied at once) leaves no big buffer
+                // behind: 4 MiB for a full table.
+                self.out_log = Vec::new();
+            } else {
+                self.out_log.clear();
+            }
             for p in self.peers.iter_mut().flatten().filter(|p| p.established) {
                 p.cursor = end;
             }

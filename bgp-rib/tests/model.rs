@@ -15,7 +15,7 @@ use bgp_rib::decision::{self, Candidate};
 use bgp_rib::policy::{Modified, PeerInfo, PolicyRoute, Verdict};
 use bgp_rib::{AddPathSend, DecisionConfig, PeerConfig, PeerId, Reconfigured, Rib, RibConfig};
 use bgp_wire::attr::{AsPathBuf, Community, NextHop, Origin};
-use bgp_wire::{Nlri, RouteAttrs};
+use bgp_wire::{Family, Nlri, RouteAttrs};
 use ipnet::IpNet;
 use proptest::prelude::*;
 
@@ -103,13 +103,26 @@ struct Spec {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Announce { peer: usize, prefix: u8, spec: Spec },
-    Withdraw { peer: usize, prefix: u8 },
+    Announce {
+        peer: usize,
+        prefix: u8,
+        spec: Spec,
+    },
+    Withdraw {
+        peer: usize,
+        prefix: u8,
+    },
     Down(usize),
     Up(usize),
     Import(usize, u8),
     Export(usize, u8),
     ToggleNextHop,
+    /// `defer_until_end_of_rib` for the peer (both families).
+    Defer(usize),
+    /// The peer's End-of-RIB for IPv4, then IPv6.
+    EndOfRib(usize),
+    /// `apply_deferred`.
+    ApplyDeferred,
     Check,
 }
 
@@ -142,6 +155,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize, 0u8..3).prop_map(|(p, v)| Op::Import(p, v)),
         1 => (0..4usize, 0u8..3).prop_map(|(p, v)| Op::Export(p, v)),
         1 => Just(Op::ToggleNextHop),
+        2 => (0..4usize).prop_map(Op::Defer),
+        1 => (0..4usize).prop_map(Op::EndOfRib),
+        1 => Just(Op::ApplyDeferred),
         2 => Just(Op::Check),
     ]
 }
@@ -496,7 +512,26 @@ impl Harness {
                 self.unreachable.store(m.unreachable, Ordering::Relaxed);
                 self.rib.next_hops_changed();
             }
-            Op::Check => self.check(),
+            Op::Defer(peer) => {
+                // Routes held until End-of-RIB: the RIB must end up as if
+                // they had been applied one by one (checked at each Check,
+                // which applies what is still held).
+                let fams = [Family::IPV4_UNICAST, Family::IPV6_UNICAST];
+                self.rib
+                    .defer_until_end_of_rib(self.ids[*peer], fams.into_iter().collect())
+                    .unwrap();
+            }
+            Op::EndOfRib(peer) => {
+                for f in [Family::IPV4_UNICAST, Family::IPV6_UNICAST] {
+                    self.rib.end_of_rib(self.ids[*peer], f).unwrap();
+                }
+            }
+            Op::ApplyDeferred => self.rib.apply_deferred(),
+            Op::Check => {
+                self.rib.apply_deferred();
+                assert_eq!(self.rib.deferred_len(), 0);
+                self.check();
+            }
         }
     }
 

@@ -509,6 +509,146 @@ fn graceful_restart_stale_paths() {
     assert_eq!(rib.attribute_sets(), 0, "everything freed");
 }
 
+/// A peer's initial table held until its End-of-RIB
+/// (`defer_until_end_of_rib`): nothing of it is visible or propagated
+/// before, all of it after, as if applied one by one; the operations that
+/// depend on what it sent apply what is held first.
+#[test]
+fn initial_table_held_until_end_of_rib() {
+    let v4v6 = FamilySet::EMPTY
+        .with(Family::IPV4_UNICAST)
+        .with(Family::IPV6_UNICAST);
+    let mut rib = rib();
+    let r = add(&mut rib, PeerConfig::new(info(11, 65100)));
+    let o = add(&mut rib, PeerConfig::new(info(12, 65200)));
+    rib.defer_until_end_of_rib(r, v4v6).unwrap();
+    // Arrival order is not prefix order; one prefix is announced twice, one
+    // announced then withdrawn, one withdrawn then announced again.
+    announce(&mut rib, r, route(&[65100, 1], 11), &["203.0.113.0/24"]);
+    announce(
+        &mut rib,
+        r,
+        route(&[65100], 11),
+        &["198.51.100.0/24", "192.0.2.0/25"],
+    );
+    rib.withdraw(r, &[Nlri::new(net("192.0.2.0/25"))]).unwrap();
+    rib.withdraw(r, &[Nlri::new(net("10.0.0.0/8"))]).unwrap();
+    announce(
+        &mut rib,
+        r,
+        route(&[65100, 2], 11),
+        &["203.0.113.0/24", "10.0.0.0/8"],
+    );
+    assert_eq!(rib.deferred_len(), 7);
+    assert_eq!(rib.prefix_count(), (0, 0), "held, not in the RIB");
+    assert!(drain(&mut rib, o).is_empty());
+    assert!(rib.drain_loc_rib().is_empty());
+    // A route of another peer goes through at once.
+    announce(&mut rib, o, route(&[65200], 12), &["198.51.100.0/24"]);
+    assert_eq!(rib.prefix_count(), (1, 0));
+    assert_eq!(rib.deferred_len(), 7);
+
+    // End-of-RIB for IPv4: everything held is applied (the peer still
+    // waits for IPv6, so it goes on deferring).
+    rib.end_of_rib(r, Family::IPV4_UNICAST).unwrap();
+    assert_eq!(rib.deferred_len(), 0);
+    let best = |rib: &Rib, p: &str| rib.best(&net(p)).map(|b| b.attrs.as_path.clone());
+    assert_eq!(
+        best(&rib, "203.0.113.0/24"),
+        Some(AsPathBuf::sequence([65100, 2]))
+    );
+    assert_eq!(
+        best(&rib, "10.0.0.0/8"),
+        Some(AsPathBuf::sequence([65100, 2]))
+    );
+    assert_eq!(best(&rib, "192.0.2.0/25"), None);
+    // 198.51.100.0/24: both paths are there; r's wins (lower router ID)
+    // and goes to o.
+    assert_eq!(rib.paths(&net("198.51.100.0/24")).len(), 2);
+    assert_eq!(rib.best(&net("198.51.100.0/24")).unwrap().peer, r);
+    let sent: Vec<IpNet> = drain(&mut rib, o)
+        .into_iter()
+        .map(|(n, _)| n.prefix)
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            net("10.0.0.0/8"),
+            net("198.51.100.0/24"),
+            net("203.0.113.0/24")
+        ]
+    );
+    announce(&mut rib, r, route(&[65100], 11), &["192.0.2.128/25"]);
+    assert_eq!(
+        rib.deferred_len(),
+        1,
+        "still deferring until IPv6's End-of-RIB"
+    );
+    rib.end_of_rib(r, Family::IPV6_UNICAST).unwrap();
+    assert_eq!(rib.deferred_len(), 0);
+    announce(&mut rib, r, route(&[65100], 11), &["192.0.2.0/25"]);
+    assert_eq!(rib.deferred_len(), 0, "deferral over");
+    assert!(rib.best(&net("192.0.2.0/25")).is_some());
+
+    // Graceful restart: the peer comes back deferring; what it resends is
+    // held, the rest stays stale; the session dropping again applies what
+    // is held (kept as stale with the rest), and the End-of-RIB after the
+    // next restart sweeps what was not resent.
+    #[allow(clippy::disallowed_methods)] // the test harness is the caller: one epoch
+    let t0 = Instant::now();
+    let v4 = FamilySet::EMPTY.with(Family::IPV4_UNICAST);
+    rib.peer_down_graceful(r, v4, Some(t0 + Duration::from_secs(120)))
+        .unwrap();
+    rib.peer_up(r).unwrap();
+    rib.defer_until_end_of_rib(r, v4).unwrap();
+    announce(&mut rib, r, route(&[65100, 3], 11), &["10.0.0.0/8"]);
+    assert!(
+        rib.best(&net("10.0.0.0/8")).unwrap().stale,
+        "the resent route is held"
+    );
+    rib.peer_down_graceful(r, v4, Some(t0 + Duration::from_secs(120)))
+        .unwrap();
+    assert_eq!(rib.deferred_len(), 0);
+    let b = rib.best(&net("10.0.0.0/8")).unwrap();
+    assert!(b.stale);
+    assert_eq!(
+        b.attrs.as_path,
+        AsPathBuf::sequence([65100, 3]),
+        "applied, then kept stale"
+    );
+    rib.peer_up(r).unwrap();
+    rib.defer_until_end_of_rib(r, v4).unwrap();
+    announce(&mut rib, r, route(&[65100, 4], 11), &["10.0.0.0/8"]);
+    // A graceful-restart deadline not yet due applies nothing.
+    rib.handle_timeout(t0);
+    assert_eq!(rib.deferred_len(), 1);
+    rib.end_of_rib(r, Family::IPV4_UNICAST).unwrap();
+    let b = rib.best(&net("10.0.0.0/8")).unwrap();
+    assert!(!b.stale);
+    assert_eq!(b.attrs.as_path, AsPathBuf::sequence([65100, 4]));
+    for p in ["203.0.113.0/24", "192.0.2.0/25", "192.0.2.128/25"] {
+        assert!(rib.best(&net(p)).is_none(), "{p}: not resent, swept");
+    }
+    assert_eq!(rib.poll_timeout(), None);
+
+    // `apply_deferred` (the caller's deadline) ends every deferral; a peer
+    // going down (not gracefully) with routes held ends up with none.
+    rib.defer_until_end_of_rib(r, v4).unwrap();
+    announce(&mut rib, r, route(&[65100], 11), &["192.0.2.0/24"]);
+    rib.apply_deferred();
+    assert!(rib.best(&net("192.0.2.0/24")).is_some());
+    announce(&mut rib, r, route(&[65100], 11), &["192.0.2.0/26"]);
+    assert!(rib.best(&net("192.0.2.0/26")).is_some(), "deferral ended");
+    rib.defer_until_end_of_rib(r, v4).unwrap();
+    announce(&mut rib, r, route(&[65100], 11), &["192.0.2.64/26"]);
+    rib.peer_down(r).unwrap();
+    assert_eq!(rib.deferred_len(), 0);
+    let left: Vec<PeerId> = rib.loc_rib().map(|(_, b)| b.peer).collect();
+    assert_eq!(left, [o], "o's route only");
+    rib.peer_down(o).unwrap();
+    assert_eq!(rib.attribute_sets(), 0, "everything freed");
+}
+
 //----------- RFC 9234 roles and OTC -------------------------------------------------
 
 #[test]
