@@ -147,6 +147,9 @@ struct Nbr {
     /// Families the peer asked to refresh (ROUTE-REFRESH): the next flush
     /// sends the whole Adj-RIB-Out of each again (RFC 2918 §4).
     refresh: FamilySet,
+    /// Whether the session was sent our End-of-RIB markers (after the
+    /// first flush that follows Established: the initial Adj-RIB-Out).
+    eor_sent: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,6 +180,10 @@ pub struct Router {
     batching: Duration,
     /// When the pending RIB changes go out.
     flush_at: Option<Instant>,
+    /// While the RIB holds routes of peers sending their initial tables
+    /// ([`Rib::defer_until_end_of_rib`]): when the first and the latest
+    /// of them arrived.
+    held: Option<(Instant, Instant)>,
     conns: HashMap<ConnId, (usize, Which)>,
     next_conn: ConnId,
     out: VecDeque<Output>,
@@ -185,6 +192,14 @@ pub struct Router {
 }
 
 const BGP_PORT: u16 = 179;
+
+/// Held routes are applied once no UPDATE came for this long (a peer that
+/// sends no End-of-RIB)...
+const HOLD_QUIET: Duration = Duration::from_millis(100);
+/// ... or this long after the first of them arrived ...
+const HOLD_MAX: Duration = Duration::from_secs(2);
+/// ... or when this many are held (16 octets each).
+const HOLD_LIMIT: usize = 4 << 20;
 
 impl Router {
     /// A router for `bgp` with `policies`; neighbors are started at `now`
@@ -232,6 +247,7 @@ impl Router {
             stopping: false,
             batching: Duration::ZERO,
             flush_at: None,
+            held: None,
             conns: HashMap::new(),
             next_conn: 1,
             out: VecDeque::new(),
@@ -405,6 +421,7 @@ impl Router {
             up_since: None,
             remove_when_down: false,
             refresh: FamilySet::default(),
+            eor_sent: false,
         };
         if n.cfg.settings.shutdown.is_none() {
             n.main.session.start(now);
@@ -581,6 +598,11 @@ impl Router {
             self.changes += 1;
             self.flush(now);
         }
+        if self.held_deadline().is_some_and(|t| t <= now) {
+            self.apply_held();
+            self.changes += 1;
+            self.flush(now);
+        }
         if self.flush_at.is_some_and(|t| t <= now) {
             self.flush_now(now);
         }
@@ -631,10 +653,15 @@ impl Router {
             self.timers.pop();
         }
         let sessions = self.timers.peek().map(|Reverse((t, _))| *t);
-        [sessions, self.rib.poll_timeout(), self.flush_at]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            sessions,
+            self.rib.poll_timeout(),
+            self.flush_at,
+            self.held_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// A counter that grows whenever the RIB's inputs change (routes
@@ -1040,11 +1067,27 @@ impl Router {
                 changed = true;
             }
         }
+        if self.rib.deferred_len() == 0 {
+            // Applied at an End-of-RIB, or the peer went down.
+            self.held = None;
+        }
         if changed {
             self.changes += 1;
             self.flush(now);
         }
         self.rearm(idx);
+    }
+
+    /// When the routes the RIB holds are applied if no End-of-RIB comes.
+    fn held_deadline(&self) -> Option<Instant> {
+        self.held
+            .map(|(first, last)| (last + HOLD_QUIET).min(first + HOLD_MAX))
+    }
+
+    /// Applies the routes the RIB holds now and ends every deferral.
+    fn apply_held(&mut self) {
+        self.rib.apply_deferred();
+        self.held = None;
     }
 
     fn on_event(&mut self, now: Instant, idx: usize, which: Which, event: Event) -> bool {
@@ -1177,7 +1220,15 @@ impl Router {
                     }
                 };
                 n.rib_peer = Some(peer);
+                n.eor_sent = false;
                 let _ = self.rib.peer_up(peer);
+                // The initial table goes to the decision process in prefix
+                // order at its End-of-RIB (half the cost of a full table
+                // applied in the order it arrives), the way FRR's
+                // `update-delay` holds best-path selection at start-up.
+                if let Some(neg) = n.main.session.negotiated() {
+                    let _ = self.rib.defer_until_end_of_rib(peer, neg.families);
+                }
                 self.out
                     .push_back(Output::Log(format!("{addr}: established (AS {peer_as})")));
                 true
@@ -1210,6 +1261,13 @@ impl Router {
                 let Some(p) = n.rib_peer else { return false };
                 if let Err(e) = self.rib.update(p, &u.update()) {
                     self.out.push_back(Output::Log(format!("{addr}: RIB: {e}")));
+                }
+                if self.rib.deferred_len() > 0 {
+                    let first = self.held.map_or(now, |h| h.0);
+                    self.held = Some((first, now));
+                    if self.rib.deferred_len() >= HOLD_LIMIT {
+                        self.apply_held();
+                    }
                 }
                 true
             }
@@ -1317,20 +1375,37 @@ impl Router {
                     .announced
                     .extend(full_adj_rib_out(&self.rib, p, refresh));
             }
-            if changes.is_empty() {
+            if changes.is_empty() && n.eor_sent {
                 continue;
             }
             self.buf.clear();
-            match changes.encode(&UpdateBuilder::new(ctx), &mut self.buf) {
-                Ok(_) => {
-                    if let Err(e) = n.main.session.send_update(now, &self.buf) {
+            if !changes.is_empty() {
+                match changes.encode(&UpdateBuilder::new(ctx), &mut self.buf) {
+                    Ok(_) => {
+                        if let Err(e) = n.main.session.send_update(now, &self.buf) {
+                            self.out
+                                .push_back(Output::Log(format!("{}: send: {e:?}", n.cfg.address)));
+                        }
+                    }
+                    Err(e) => self
+                        .out
+                        .push_back(Output::Log(format!("{}: encode: {e}", n.cfg.address))),
+                }
+            }
+            if !n.eor_sent {
+                // The initial Adj-RIB-Out is out: End-of-RIB for each
+                // family (RFC 4724 §2 recommends it after the initial
+                // update with or without graceful restart; peers that
+                // hold their decision process until it, as we do, need
+                // it).
+                n.eor_sent = true;
+                let fams = n.main.session.negotiated().map(|g| g.families);
+                for f in fams.into_iter().flat_map(|f| f.iter()) {
+                    if let Err(e) = n.main.session.send_end_of_rib(now, f) {
                         self.out
                             .push_back(Output::Log(format!("{}: send: {e:?}", n.cfg.address)));
                     }
                 }
-                Err(e) => self
-                    .out
-                    .push_back(Output::Log(format!("{}: encode: {e}", n.cfg.address))),
             }
             let mut bytes = Vec::new();
             let _ = n.main.session.poll_transmit(&mut bytes);

@@ -525,3 +525,103 @@ fn maximum_prefix_after_a_graceful_restart_forgets_everything() {
     assert_eq!(stale, 0, "stale paths left after the peer came back");
     reload_with_limit_and_check(&mut net, na, extra);
 }
+
+/// UPDATEs announcing `prefixes` from AS 65002 (next hop 10.0.0.8), as
+/// the peer of [`colliding`] sends them.
+fn updates_from_65002(prefixes: &[&str]) -> Vec<u8> {
+    use bgp_wire::attr::{AsPathBuf, Origin, PathAttribute};
+    let attrs = [
+        PathAttribute::Origin(Origin::Igp),
+        PathAttribute::AsPath(AsPathBuf::sequence([65002])),
+    ];
+    let nlri: Vec<bgp_wire::Nlri> = prefixes
+        .iter()
+        .map(|p| bgp_wire::Nlri::new(p.parse().unwrap()))
+        .collect();
+    let ctx = bgp_wire::SessionContext {
+        four_octet_as: true,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    bgp_wire::UpdateBuilder::new(ctx)
+        .announce(
+            bgp_wire::Family::IPV4_UNICAST,
+            &attrs,
+            &NextHop::V4("10.0.0.8".parse().unwrap()),
+            &nlri,
+            &mut out,
+        )
+        .unwrap();
+    out
+}
+
+/// The End-of-RIB markers in what the router sent.
+fn end_of_ribs(o: &[bgp_examples::router::Output]) -> Vec<bgp_wire::Family> {
+    let ctx = bgp_wire::SessionContext {
+        four_octet_as: true,
+        ..Default::default()
+    };
+    let mut found = Vec::new();
+    for o in o {
+        if let bgp_examples::router::Output::Send { bytes, .. } = o {
+            for (_, m) in bgp_wire::Messages::new(bytes, ctx) {
+                if let Ok(bgp_wire::Message::Update(u)) = m {
+                    found.extend(u.end_of_rib());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A peer's initial table is held until its End-of-RIB and then applied
+/// in one go; a peer that sends none has its routes applied once it has
+/// been quiet for a moment. The router sends its own End-of-RIB after its
+/// initial Adj-RIB-Out.
+#[test]
+fn the_initial_table_is_applied_at_end_of_rib_or_when_the_peer_is_quiet() {
+    for eor in [true, false] {
+        let (mut r, c1, _c2) = colliding("10.0.0.9");
+        let now = epoch();
+        r.input(now, c1, &open_from(65002, "10.0.0.8"));
+        let out: Vec<_> = std::iter::from_fn(|| r.poll_output()).collect();
+        assert_eq!(established_logs(&out), 1, "{out:?}");
+        assert_eq!(end_of_ribs(&out), [bgp_wire::Family::IPV4_UNICAST]);
+        let t1 = now + Duration::from_millis(10);
+        r.input(
+            t1,
+            c1,
+            &updates_from_65002(&["198.51.100.0/24", "192.0.2.0/24"]),
+        );
+        r.input(t1, c1, &updates_from_65002(&["203.0.113.0/24"]));
+        let held = |r: &Router| r.rib().deferred_len();
+        assert_eq!(held(&r), 3);
+        assert!(r.rib().best(&"192.0.2.0/24".parse().unwrap()).is_none());
+        assert!(
+            r.poll_timeout()
+                .is_some_and(|t| t <= t1 + Duration::from_millis(100))
+        );
+        if eor {
+            r.input(
+                t1,
+                c1,
+                &[[0xff; 16].as_slice(), &[0, 23, 2, 0, 0, 0, 0]].concat(),
+            );
+        } else {
+            // Not yet quiet long enough.
+            r.handle_timeout(t1 + Duration::from_millis(99));
+            assert_eq!(held(&r), 3);
+            let t = r.poll_timeout().unwrap();
+            assert_eq!(t, t1 + Duration::from_millis(100));
+            r.handle_timeout(t);
+        }
+        assert_eq!(held(&r), 0, "eor {eor}");
+        assert_eq!(r.rib().loc_rib().count(), 3, "eor {eor}");
+        // Deferral is over: the next UPDATE goes straight in.
+        r.input(t1, c1, &updates_from_65002(&["198.18.0.0/15"]));
+        assert_eq!(held(&r), 0);
+        assert_eq!(r.rib().loc_rib().count(), 4);
+        let out: Vec<_> = std::iter::from_fn(|| r.poll_output()).collect();
+        assert!(end_of_ribs(&out).is_empty(), "End-of-RIB is sent once");
+    }
+}
