@@ -233,6 +233,16 @@ impl AttrTable {
         }
     }
 
+    /// Like [`prefetch`](Self::prefetch) for the set itself (its
+    /// reference count and first fields), reading the slot: issue it a
+    /// few handles after the slot's own prefetch.
+    #[inline]
+    pub(crate) fn prefetch_set(&self, id: AttrId) {
+        if let Some(a) = self.slots.get(id.0 as usize).and_then(|s| s.attrs.as_ref()) {
+            crate::prefetch::prefetch::<RouteAttrs>(a);
+        }
+    }
+
     /// The weight interned with a live handle.
     #[inline]
     pub(crate) fn weight(&self, id: AttrId) -> u16 {

@@ -785,6 +785,13 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         Some((P::from_bits(n.key, n.len()), v))
     }
 
+    /// The value in `slot`, without its prefix (which costs a node
+    /// read); `None` for a free or unknown slot.
+    #[inline]
+    pub fn value_in_slot(&self, slot: u32) -> Option<&V> {
+        self.values.get(slot as usize)?.as_ref()
+    }
+
     /// Every prefix with its value slot and value, in prefix order.
     pub fn iter_slots(&self) -> impl Iterator<Item = (P, u32, &V)> + '_ {
         let mut it = self.iter();
