@@ -333,7 +333,21 @@ impl Harness {
                     self.rib.update(id, &u).expect("a known peer");
                 }
             }
-            7 => self.up(t),
+            7 => {
+                self.up(t);
+                if code & 0x80 != 0 {
+                    // The initial table held until End-of-RIB (op 10), a
+                    // session change or the caller's deadline (below).
+                    let both = FamilySet::EMPTY
+                        .with(Family::IPV4_UNICAST)
+                        .with(Family::IPV6_UNICAST);
+                    self.rib
+                        .defer_until_end_of_rib(id, both)
+                        .expect("a known peer");
+                } else if code & 0x40 != 0 {
+                    self.rib.apply_deferred();
+                }
+            }
             8 => {
                 self.down(t);
                 if code & 0x80 != 0 {
