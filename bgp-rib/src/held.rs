@@ -196,20 +196,19 @@ impl Held {
         &mut self.peers[self.last]
     }
 
-    /// Whether `peer` has used up its arrival numbers: the caller applies
-    /// what is held before holding more of its operations.
-    pub(crate) fn is_full(&mut self, peer: u16) -> bool {
-        self.peer_mut(peer).seq >= MAX_HELD
-    }
-
-    /// Holds `op` of `peer` on `prefix` (host bits cleared). Invariant: not
-    /// [`is_full`](Self::is_full) for `peer`.
-    pub(crate) fn push(&mut self, peer: u16, prefix: IpNet, op: HeldOp) {
-        self.len += 1;
+    /// Holds `op` of `peer` on `prefix` (host bits cleared); `false`
+    /// (nothing held) when `peer` has used up its arrival numbers: the
+    /// caller applies what is held, then holds it.
+    #[must_use]
+    pub(crate) fn push(&mut self, peer: u16, prefix: IpNet, op: HeldOp) -> bool {
         let p = self.peer_mut(peer);
-        debug_assert!(p.seq < MAX_HELD);
+        if p.seq >= MAX_HELD {
+            return false;
+        }
         let low = seq_bits(p.seq, &op);
         p.seq += 1;
+        self.len += 1;
+        let p = &mut self.peers[self.last];
         let (attrs, path_id) = op_bits(&op);
         match prefix {
             IpNet::V4(n) => p.v4.push(Held4 {
@@ -226,6 +225,7 @@ impl Held {
                 path_id,
             }),
         }
+        true
     }
 
     /// Every held operation in apply order (see [`Sorted`]); leaves `self`
@@ -293,7 +293,7 @@ mod tests {
             (1, "::/0", 9),
         ];
         for (peer, p, a) in ops {
-            h.push(peer, p.parse().unwrap(), op(a));
+            assert!(h.push(peer, p.parse().unwrap(), op(a)));
         }
         assert_eq!(h.len(), 11);
         let got: Vec<(u16, String, u32)> = h
@@ -332,7 +332,7 @@ mod tests {
             ("8000::/1", None, Some(AttrId(u32::MAX - 1))),
         ];
         for (p, path_id, attrs) in ops {
-            h.push(65535, p.parse().unwrap(), HeldOp { path_id, attrs });
+            assert!(h.push(65535, p.parse().unwrap(), HeldOp { path_id, attrs }));
         }
         let mut s = h.take_sorted();
         assert_eq!(s.attrs_ahead(0), None);

@@ -944,14 +944,19 @@ impl Rib {
     /// Records one operation of a deferring peer; `id` is a reference the
     /// held operation keeps.
     fn hold(&mut self, peer: u16, n: &Nlri, id: Option<AttrId>) {
-        if self.st.held.is_full(peer) {
+        let (prefix, op) = (
+            n.prefix.trunc(),
+            HeldOp {
+                path_id: n.path_id,
+                attrs: id,
+            },
+        );
+        if !self.st.held.push(peer, prefix, op) {
+            // The peer's arrival numbers are used up (32 Mi operations).
             self.apply_held();
+            let held = self.st.held.push(peer, prefix, op);
+            debug_assert!(held, "an empty buffer takes one operation");
         }
-        let op = HeldOp {
-            path_id: n.path_id,
-            attrs: id,
-        };
-        self.st.held.push(peer, n.prefix.trunc(), op);
     }
 
     /// Applies the held routes in prefix order (deferrals go on).
