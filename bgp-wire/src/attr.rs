@@ -1472,7 +1472,7 @@ impl<'a> Attribute<'a> {
     /// Types a raw attribute that validation accepted. `ctx` gives the AS width.
     /// `mp_reach` / `mp_unreach`: the UPDATE's validated MP attributes (there
     /// is at most one of each), asked for only when `raw` is of that type.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn from_raw(
         raw: RawAttr<'a>,
         four_octet: bool,

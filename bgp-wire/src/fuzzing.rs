@@ -3,10 +3,13 @@
 //! Each function takes raw fuzzer input and panics only when an invariant of
 //! this crate is broken.
 
+use crate::attr::Attribute;
+use crate::codepoint::MessageType;
 use crate::context::SessionContext;
 use crate::header::{HEADER_LEN, frame};
 use crate::message::{Message, MessageBuf, Messages, parse_message};
-use crate::types::Family;
+use crate::types::{Family, Nlri};
+use crate::update::{Update, UpdateVisitor};
 
 /// Builds a session context from one octet of fuzzer input.
 pub fn context(b: u8) -> SessionContext {
@@ -42,7 +45,13 @@ pub fn decode(data: &[u8]) {
         return;
     };
     let ctx = context(c);
-    for (_, m) in Messages::new(stream, ctx) {
+    for (at, m) in Messages::new(stream, ctx) {
+        if let Some(body) = stream.get(at..).and_then(|rest| {
+            let f = frame(rest, ctx.max_message_len).ok()??;
+            (f.ty == MessageType::UPDATE).then(|| rest.get(HEADER_LEN..f.len))?
+        }) {
+            visit_agrees(body, &ctx);
+        }
         match m {
             Ok(Message::Update(u)) => {
                 let mut n = 0usize;
@@ -66,6 +75,57 @@ pub fn decode(data: &[u8]) {
             }
         }
     }
+}
+
+/// Checks that [`Update::visit`] agrees with [`Update::parse`] and the view's
+/// iterators on an UPDATE body: the same verdict, and, when it is not a
+/// session reset, the same attributes, withdrawn and announced prefixes in
+/// the same order, with every visitor kind (prefixes wanted or not).
+pub fn visit_agrees(body: &[u8], ctx: &SessionContext) {
+    #[derive(Default)]
+    struct Seen<'a> {
+        attrs: Vec<Attribute<'a>>,
+        withdrawn: Vec<Nlri>,
+        announced: Vec<Nlri>,
+    }
+    impl<'a> UpdateVisitor<'a> for Seen<'a> {
+        const PREFIXES: bool = true;
+        fn attribute(&mut self, attr: Attribute<'a>) {
+            self.attrs.push(attr);
+        }
+        fn withdrawn(&mut self, nlri: Nlri) {
+            self.withdrawn.push(nlri);
+        }
+        fn announced(&mut self, nlri: Nlri) {
+            self.announced.push(nlri);
+        }
+    }
+    let parsed = Update::parse(body, ctx);
+    let mut seen = Seen::default();
+    let visited = Update::visit(body, ctx, &mut seen);
+    let mut attrs_only = Vec::new();
+    let visited_attrs = Update::visit(body, ctx, &mut |a| attrs_only.push(a));
+    let checked = Update::visit(body, ctx, &mut ());
+    match &parsed {
+        Ok(u) => {
+            assert_eq!(visited, Ok(u.error()), "verdict");
+            assert_eq!(seen.attrs, u.attributes().collect::<Vec<_>>(), "attributes");
+            assert_eq!(
+                seen.withdrawn,
+                u.withdrawn().collect::<Vec<_>>(),
+                "withdrawn"
+            );
+            assert_eq!(
+                seen.announced,
+                u.announced().collect::<Vec<_>>(),
+                "announced"
+            );
+            assert_eq!(attrs_only, seen.attrs, "attributes without prefixes");
+        }
+        Err(e) => assert_eq!(visited, Err(*e), "reset"),
+    }
+    assert_eq!(visited_attrs, visited, "verdict without prefixes");
+    assert_eq!(checked, visited, "verdict without a visitor");
 }
 
 /// Decodes one message, encodes the owned result and decodes that again: the

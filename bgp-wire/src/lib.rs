@@ -97,4 +97,4 @@ pub use message::{Message, MessageBuf, MessageError, Messages, parse_message};
 pub use notification::Notification;
 pub use route::{Extra, ExtraAttrs, RouteAttrs};
 pub use types::{AS_TRANS, Family, FamilySet, Nlri};
-pub use update::{Update, UpdateBuilder, UpdateMessage};
+pub use update::{Update, UpdateBuilder, UpdateMessage, UpdateVisitor};

@@ -51,6 +51,58 @@ pub(crate) fn check(data: &[u8], max_len: u8, add_path: bool) -> bool {
     pos == data.len()
 }
 
+/// Where [`visit_v4`] puts the entries (a trait rather than a closure so
+/// that an implementation can insist on being inlined into the loop).
+pub(crate) trait NlriSink {
+    /// One entry.
+    fn nlri(&mut self, n: Nlri);
+}
+
+/// Hands `f` each entry of an IPv4 prefix field while checking it as
+/// [`check`]`(data, 32, add_path)` does: whether the field is well formed.
+/// When it is not, `f` has seen the entries before the first bad one.
+///
+/// One pass where [`check`] and then [`Prefixes`] would be two, for a caller
+/// that wants every entry anyway. Out of line: a loop of its own, into which
+/// the sink is inlined, rather than a loop inside the caller's validation.
+#[inline(never)]
+pub(crate) fn visit_v4(mut d: &[u8], add_path: bool, f: &mut impl NlriSink) -> bool {
+    if add_path {
+        if !check(d, 32, true) {
+            return false;
+        }
+        Prefixes::new(d, false, true).for_each(|n| f.nlri(n));
+        return true;
+    }
+    loop {
+        // As in `Prefixes::next`: with five octets left, the length octet
+        // and a whole word; the pattern also checks the length.
+        if let [bits @ 0..=32, a, b, c, e, ..] = *d {
+            d = d.get(step(bits)..).unwrap_or_default();
+            f.nlri(Nlri {
+                prefix: IpNet::V4(v4_prefix_word(bits, u32::from_be_bytes([a, b, c, e]))),
+                path_id: None,
+            });
+            continue;
+        }
+        // Fewer than five octets left, or a bad length.
+        let Some((&bits, rest)) = d.split_first() else {
+            return true;
+        };
+        if bits > 32 {
+            return false;
+        }
+        let Some((bytes, rest)) = rest.split_at_checked(usize::from(bits).div_ceil(8)) else {
+            return false;
+        };
+        f.nlri(Nlri {
+            prefix: IpNet::V4(v4_prefix(bits, bytes)),
+            path_id: None,
+        });
+        d = rest;
+    }
+}
+
 /// The rest of [`check`] from `pos`, for prefixes of mixed lengths: no
 /// branch on the length.
 fn check_mixed(data: &[u8], mut pos: usize, max_len: u8) -> bool {

@@ -106,6 +106,10 @@ pub struct Update<'a> {
     error: Option<(UpdateErrorKind, u16, u16)>,
 }
 
+/// What [`Update::split_body`] finds: the Withdrawn Routes field, the NLRI
+/// field, the offset of the attribute list in the body and its length.
+type BodySplit<'a> = (&'a [u8], &'a [u8], usize, usize);
+
 const FOUR_OCTET: u8 = 1;
 const ADD_PATH_V4: u8 = 2;
 const MP_REACH_ADD_PATH: u8 = 4;
@@ -139,6 +143,107 @@ impl<'a> Update<'a> {
     /// When several errors apply, the most severe is reported (§3 (f)).
     #[inline]
     pub fn parse(body: &'a [u8], ctx: &SessionContext) -> Result<Self, UpdateError<'a>> {
+        let (withdrawn, nlri, a0, alen) = Self::split_body(body)?;
+        let ap4 = ctx.add_path(Family::IPV4_UNICAST);
+        Self::check_fields(withdrawn, nlri, ap4)?;
+        // All offsets fit in 16 bits: the body does.
+        Self::parse_sections(
+            body,
+            (2, a0 as u16 - 2),
+            (a0 as u16, (a0 + alen) as u16),
+            ctx,
+            None,
+        )
+    }
+
+    /// Validates an UPDATE body as [`Update::parse`] does, handing `visitor`
+    /// each part as soon as it is validated, and returns the verdict instead
+    /// of a view: one pass over the message for a caller that reads all of
+    /// it into something of its own, where `parse` and then the view's
+    /// iterators would be two.
+    ///
+    /// In this order: the entries of the Withdrawn Routes field and of the
+    /// NLRI field (when the visitor wants them, see
+    /// [`UpdateVisitor::PREFIXES`]), then each attribute that
+    /// [`Update::attributes`] would show, typed, in wire order (duplicates
+    /// and malformed attributes are not shown).
+    ///
+    /// The verdict is what `parse` gives: `Err` for a session reset, else
+    /// the error that [`Update::error`] would report (`None` when the UPDATE
+    /// is well formed), whose [`UpdateError::action`] says what to do with
+    /// the routes. It comes at the end and applies to everything seen: with
+    /// an `Err` (a malformed prefix field, a later attribute), or with
+    /// treat-as-withdraw (such as a missing mandatory attribute), the
+    /// visitor has already seen parts of an UPDATE that is not to be used as
+    /// it stands, so a caller checks the verdict before acting on them, as
+    /// with any streaming decoder.
+    ///
+    /// ```
+    /// use bgp_wire::attr::Attribute;
+    /// use bgp_wire::{Nlri, SessionContext, Update, UpdateVisitor};
+    /// use std::net::Ipv4Addr;
+    ///
+    /// #[derive(Default)]
+    /// struct Routes {
+    ///     next_hop: Option<Ipv4Addr>,
+    ///     announced: Vec<String>,
+    /// }
+    ///
+    /// impl<'a> UpdateVisitor<'a> for Routes {
+    ///     const PREFIXES: bool = true;
+    ///     fn attribute(&mut self, attr: Attribute<'a>) {
+    ///         if let Attribute::NextHop(a) = attr {
+    ///             self.next_hop = Some(a);
+    ///         }
+    ///     }
+    ///     fn announced(&mut self, nlri: Nlri) {
+    ///         self.announced.push(nlri.to_string());
+    ///     }
+    /// }
+    ///
+    /// // ORIGIN IGP, AS_PATH 65001, NEXT_HOP 192.0.2.1; NLRI 10.0.1.0/24.
+    /// let body = [
+    ///     0, 0, 0, 20, 0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xfd, 0xe9, //
+    ///     0x40, 3, 4, 192, 0, 2, 1, 24, 10, 0, 1,
+    /// ];
+    /// let mut routes = Routes::default();
+    /// let verdict = Update::visit(&body, &SessionContext::default(), &mut routes);
+    /// assert_eq!(verdict, Ok(None)); // well formed: use what was seen
+    /// assert_eq!(routes.next_hop, Some(Ipv4Addr::new(192, 0, 2, 1)));
+    /// assert_eq!(routes.announced, ["10.0.1.0/24"]);
+    /// ```
+    #[inline]
+    pub fn visit(
+        body: &'a [u8],
+        ctx: &SessionContext,
+        visitor: &mut impl UpdateVisitor<'a>,
+    ) -> Result<Option<UpdateError<'a>>, UpdateError<'a>> {
+        let (withdrawn, nlri, a0, alen) = Self::split_body(body)?;
+        let ap4 = ctx.add_path(Family::IPV4_UNICAST);
+        if visitor_wants_prefixes(visitor) {
+            let reset = |kind| UpdateError { kind, data: &[] };
+            if !nlri::visit_v4(withdrawn, ap4, &mut Withdrawn(visitor)) {
+                return Err(reset(UpdateErrorKind::WithdrawnSyntax));
+            }
+            if !nlri::visit_v4(nlri, ap4, &mut Announced(visitor)) {
+                return Err(reset(UpdateErrorKind::NlriSyntax));
+            }
+        } else {
+            Self::check_fields(withdrawn, nlri, ap4)?;
+        }
+        Self::visit_sections(
+            body,
+            (2, a0 as u16 - 2),
+            (a0 as u16, (a0 + alen) as u16),
+            ctx,
+            visitor,
+        )
+    }
+
+    /// The Withdrawn Routes field, the NLRI field, and the offset and length
+    /// of the attribute list of an UPDATE body, from its two length fields.
+    #[inline(always)]
+    fn split_body(body: &'a [u8]) -> Result<BodySplit<'a>, UpdateError<'a>> {
         let reset = |kind| UpdateError { kind, data: &[] };
         if body.len() > MAX_BODY {
             return Err(reset(UpdateErrorKind::AttributeListLength));
@@ -157,22 +262,20 @@ impl<'a> Update<'a> {
         let Some(nlri) = rest.get(alen..) else {
             return Err(reset(UpdateErrorKind::AttributeListLength));
         };
-        let ap4 = ctx.add_path(Family::IPV4_UNICAST);
+        Ok((withdrawn, nlri, 4 + wlen, alen))
+    }
+
+    /// Checks the Withdrawn Routes and NLRI fields (RFC 7606 §5.3).
+    #[inline(always)]
+    fn check_fields(withdrawn: &[u8], nlri: &[u8], ap4: bool) -> Result<(), UpdateError<'a>> {
+        let reset = |kind| UpdateError { kind, data: &[] };
         if !nlri::check(withdrawn, 32, ap4) {
             return Err(reset(UpdateErrorKind::WithdrawnSyntax));
         }
         if !nlri::check(nlri, 32, ap4) {
             return Err(reset(UpdateErrorKind::NlriSyntax));
         }
-        // All offsets fit in 16 bits: the body does.
-        let a0 = 4 + wlen;
-        Self::parse_sections(
-            body,
-            (2, a0 as u16 - 2),
-            (a0 as u16, (a0 + alen) as u16),
-            ctx,
-            None,
-        )
+        Ok(())
     }
 
     /// The view of a body that [`Update::parse`] accepted with no error and
@@ -262,13 +365,39 @@ impl<'a> Update<'a> {
     /// Validates the attribute list `body[attrs.0..attrs.1]` of an UPDATE
     /// whose Withdrawn Routes and NLRI fields are already checked. `rib`: the
     /// family of an MRT RIB entry (abbreviated MP_REACH_NLRI).
-    #[inline]
+    #[inline(never)]
     fn parse_sections(
         body: &'a [u8],
         withdrawn: (u16, u16),
         attrs_at: (u16, u16),
         ctx: &SessionContext,
         rib: Option<Family>,
+    ) -> Result<Self, UpdateError<'a>> {
+        Self::validate(body, withdrawn, attrs_at, ctx, rib, &mut ())
+    }
+
+    /// [`Update::parse_sections`] with a visitor, for [`Update::visit`]: out
+    /// of line, with the view a local whose offsets nobody reads, so that
+    /// the compiler can drop them and no view is copied out.
+    #[inline(never)]
+    fn visit_sections<V: UpdateVisitor<'a>>(
+        body: &'a [u8],
+        withdrawn: (u16, u16),
+        attrs_at: (u16, u16),
+        ctx: &SessionContext,
+        visit: &mut V,
+    ) -> Result<Option<UpdateError<'a>>, UpdateError<'a>> {
+        Self::validate(body, withdrawn, attrs_at, ctx, None, visit).map(|u| u.error())
+    }
+
+    #[inline(always)]
+    fn validate<V: UpdateVisitor<'a>>(
+        body: &'a [u8],
+        withdrawn: (u16, u16),
+        attrs_at: (u16, u16),
+        ctx: &SessionContext,
+        rib: Option<Family>,
+        visit: &mut V,
     ) -> Result<Self, UpdateError<'a>> {
         let reset = |kind| UpdateError { kind, data: &[] };
         let attrs = body
@@ -348,6 +477,9 @@ impl<'a> Update<'a> {
                         };
                         if ot == FLAGS && $ok {
                             u.slots[SLOT] = off as u16 + 1;
+                            if V::ATTRIBUTES {
+                                visit.attribute(typed(raw, u.flags, u.rib));
+                            }
                             continue;
                         }
                     }};
@@ -405,6 +537,9 @@ impl<'a> Update<'a> {
             }
             if let Some(s) = u.slots.get_mut(usize::from(info.slot)) {
                 *s = off as u16 + 1;
+            }
+            if V::ATTRIBUTES {
+                visit.attribute(typed(raw, u.flags, u.rib));
             }
         }
         if !hidden.is_empty() {
@@ -938,20 +1073,102 @@ impl<'a> Iterator for Attributes<'_, 'a> {
             if !self.hidden.is_empty() && self.hidden.contains(&(off as u16)) {
                 continue;
             }
-            // A shown MP_REACH_NLRI / MP_UNREACH_NLRI is the one the view
-            // records (a second copy resets the session; a malformed one is
-            // hidden), so its typed form is what `Update::mp_reach` /
-            // `Update::mp_unreach` give; built only for those types, in the
-            // same jump on the type as the others.
-            let (flags, rib) = (self.flags, self.rib);
-            return Some(Attribute::from_raw(
-                raw,
-                flags & FOUR_OCTET != 0,
-                || MpReach::split_validated(raw.value, rib, flags & MP_REACH_ADD_PATH != 0),
-                || MpUnreach::split_validated(raw.value, flags & MP_UNREACH_ADD_PATH != 0),
-            ));
+            return Some(typed(raw, self.flags, self.rib));
         }
     }
+}
+
+/// Receives the parts of an UPDATE as validation accepts them (see
+/// [`Update::visit`]): each withdrawn prefix of the Withdrawn Routes
+/// field, each announced prefix of the NLRI field, then each attribute.
+///
+/// A closure `FnMut(Attribute)` is a visitor of the attributes alone; `()` is
+/// the visitor that wants nothing (`Update::visit(body, ctx, &mut ())` gives
+/// the verdict alone). The two constants say which parts a visitor wants, so
+/// that validation builds nothing it would throw away: a visitor that
+/// implements [`UpdateVisitor::withdrawn`] and [`UpdateVisitor::announced`]
+/// sets [`UpdateVisitor::PREFIXES`].
+///
+/// Only the Withdrawn Routes and NLRI fields (IPv4) are visited prefix by
+/// prefix; MP_REACH_NLRI and MP_UNREACH_NLRI come as attributes, whose
+/// [`MpReach::prefixes`] and [`MpUnreach::prefixes`] iterate theirs.
+pub trait UpdateVisitor<'a> {
+    /// Whether validation types each accepted attribute and calls
+    /// [`UpdateVisitor::attribute`] (`false` only for `()`).
+    const ATTRIBUTES: bool = true;
+    /// Whether validation calls [`UpdateVisitor::withdrawn`] and
+    /// [`UpdateVisitor::announced`] while it checks the two IPv4 prefix
+    /// fields. Without it those fields are checked by a faster check that
+    /// yields nothing.
+    const PREFIXES: bool = false;
+
+    /// One accepted attribute, in wire order.
+    fn attribute(&mut self, attr: Attribute<'a>) {
+        let _ = attr;
+    }
+
+    /// One entry of the Withdrawn Routes field, in wire order.
+    fn withdrawn(&mut self, nlri: Nlri) {
+        let _ = nlri;
+    }
+
+    /// One entry of the NLRI field, in wire order.
+    fn announced(&mut self, nlri: Nlri) {
+        let _ = nlri;
+    }
+}
+
+impl UpdateVisitor<'_> for () {
+    const ATTRIBUTES: bool = false;
+}
+
+impl<'a, F: FnMut(Attribute<'a>)> UpdateVisitor<'a> for F {
+    #[inline(always)]
+    fn attribute(&mut self, attr: Attribute<'a>) {
+        self(attr);
+    }
+}
+
+/// [`UpdateVisitor::PREFIXES`] of a visitor's type.
+#[inline(always)]
+fn visitor_wants_prefixes<'a, V: UpdateVisitor<'a>>(_: &V) -> bool {
+    V::PREFIXES
+}
+
+/// A visitor's [`UpdateVisitor::withdrawn`] as an [`nlri::NlriSink`].
+struct Withdrawn<'v, V>(&'v mut V);
+
+impl<'a, V: UpdateVisitor<'a>> nlri::NlriSink for Withdrawn<'_, V> {
+    #[inline(always)]
+    fn nlri(&mut self, n: Nlri) {
+        self.0.withdrawn(n);
+    }
+}
+
+/// A visitor's [`UpdateVisitor::announced`] as an [`nlri::NlriSink`].
+struct Announced<'v, V>(&'v mut V);
+
+impl<'a, V: UpdateVisitor<'a>> nlri::NlriSink for Announced<'_, V> {
+    #[inline(always)]
+    fn nlri(&mut self, n: Nlri) {
+        self.0.announced(n);
+    }
+}
+
+/// An accepted attribute typed under a view's `flags` and `rib`.
+///
+/// A shown MP_REACH_NLRI / MP_UNREACH_NLRI is the one the view records (a
+/// second copy resets the session; a malformed one is hidden), so its typed
+/// form is what `Update::mp_reach` / `Update::mp_unreach` give; built only for
+/// those types, in the same jump on the type as the others.
+#[inline(always)]
+fn typed(raw: RawAttr<'_>, flags: u8, rib: Option<Family>) -> Attribute<'_> {
+    Attribute::from_raw(
+        raw,
+        flags & FOUR_OCTET != 0,
+        || MpReach::split_validated(raw.value, rib, flags & MP_REACH_ADD_PATH != 0),
+        || MpUnreach::split_validated(raw.value, flags & MP_UNREACH_ADD_PATH != 0),
+    )
 }
 
 //----------- Owned UPDATE ----------------------------------------------------

@@ -252,6 +252,8 @@ proptest! {
             eprintln!("STAT {} {} {} {}", msg.attributes.len(), msg.announced.len(), msg.withdrawn.len(), out.len());
         }
         prop_assert_eq!(out.len(), msg.encoded_len(&ctx));
+        // `Update::visit` sees what the view shows, with the same verdict.
+        bgp_wire::fuzzing::visit_agrees(&out[HEADER_LEN..], &ctx);
         let view = Update::parse(&out[HEADER_LEN..], &ctx).map_err(|e| TestCaseError::fail(format!("{e}")))?;
         let back = view.to_message();
         prop_assert_eq!(&back, &msg);
@@ -261,12 +263,39 @@ proptest! {
         prop_assert_eq!(again, out);
     }
 
+    /// A well-formed UPDATE with a few octets changed: attributes with
+    /// wrong flags or lengths, duplicates, bad prefix lengths, every action
+    /// of RFC 7606. `Update::visit` agrees with `Update::parse` and the view
+    /// on each (the verdict, and what is shown).
+    #[test]
+    fn visit_agrees_on_damaged_updates(
+        bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+        damage in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..4),
+    ) {
+        let mut u = Unstructured::new(&bytes);
+        let Ok(ctx) = context(&mut u) else { return Ok(()) };
+        let Ok(msg) = message(&mut u, &ctx) else { return Ok(()) };
+        let mut out = Vec::new();
+        if msg.encode(&ctx, &mut out).is_err() {
+            return Ok(());
+        }
+        let body = &mut out[HEADER_LEN..];
+        for (at, b) in damage {
+            if !body.is_empty() {
+                let i = usize::from(at) % body.len();
+                body[i] = b;
+            }
+        }
+        bgp_wire::fuzzing::visit_agrees(body, &ctx);
+    }
+
     #[test]
     fn parse_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048), two in any::<bool>(), ap in any::<bool>()) {
         let mut ctx = if two { SessionContext::two_octet() } else { SessionContext::default() };
         if ap {
             ctx = ctx.with_add_path(Family::IPV4_UNICAST).with_add_path(Family::IPV6_UNICAST);
         }
+        bgp_wire::fuzzing::visit_agrees(&bytes, &ctx);
         if let Ok(u) = Update::parse(&bytes, &ctx) {
             // Walk everything; nothing may panic.
             let _ = u.attributes().map(|a| format!("{a:?}")).count();
