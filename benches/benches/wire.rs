@@ -21,7 +21,8 @@ use bgp_benches::competitors::{
 };
 use bgp_benches::mrt::load_bgp4mp_messages;
 use bgp_benches::ours::{
-    announced_per_update, our_decode_walk, our_encode, our_encode_messages, slash24s, small_updates,
+    announced_per_update, our_decode_walk, our_decode_walk_view, our_encode, our_encode_messages,
+    slash24s, small_updates,
 };
 use bytes::Bytes;
 use criterion::measurement::WallTime;
@@ -63,6 +64,9 @@ fn decode_walk_all(group: &mut BenchmarkGroup<'_, WallTime>, input: &str, messag
     group.throughput(Throughput::Bytes(total_len(messages)));
     group.bench_with_input(BenchmarkId::new("ours", input), messages, |b, ms| {
         b.iter(|| ms.iter().fold(0u64, |a, m| a ^ our_decode_walk(m)));
+    });
+    group.bench_with_input(BenchmarkId::new("ours-view", input), messages, |b, ms| {
+        b.iter(|| ms.iter().fold(0u64, |a, m| a ^ our_decode_walk_view(m)));
     });
     group.bench_with_input(
         BenchmarkId::new("bgpkit-parser", input),

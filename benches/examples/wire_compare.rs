@@ -22,7 +22,9 @@ use bgp_benches::competitors::{
     bgpkit_decode_walk_bytes, routecore_decode_walk, rustbgpd_decode_walk_bytes,
 };
 use bgp_benches::mrt::load_bgp4mp_messages;
-use bgp_benches::ours::{our_decode_walk, our_encode_messages, slash24s, small_updates};
+use bgp_benches::ours::{
+    our_decode_walk, our_decode_walk_view, our_encode_messages, slash24s, small_updates,
+};
 use bytes::Bytes;
 
 const FULL_TABLE: &str = concat!(
@@ -30,7 +32,15 @@ const FULL_TABLE: &str = concat!(
     "/../../shared/data/mrt/updates.et-header.2015.gz"
 );
 
-const CRATES: [&str; 4] = ["ours", "bgpkit-parser", "routecore", "rustbgpd-wire"];
+const CRATES: [&str; 5] = [
+    "ours",
+    "bgpkit-parser",
+    "routecore",
+    "rustbgpd-wire",
+    "ours (view)",
+];
+/// The other crates' entries of [`CRATES`] (the last is bgp-wire again).
+const OTHERS: std::ops::Range<usize> = 1..4;
 
 /// One decode-and-walk of every message by crate `c`.
 fn run(c: usize, messages: &[Vec<u8>], bytes: &[Bytes]) -> u64 {
@@ -44,9 +54,12 @@ fn run(c: usize, messages: &[Vec<u8>], bytes: &[Bytes]) -> u64 {
         2 => messages
             .iter()
             .fold(0u64, |a, m| a ^ routecore_decode_walk(black_box(m))),
-        _ => bytes
+        3 => bytes
             .iter()
             .fold(0u64, |a, m| a ^ rustbgpd_decode_walk_bytes(black_box(m))),
+        _ => messages
+            .iter()
+            .fold(0u64, |a, m| a ^ our_decode_walk_view(black_box(m))),
     }
 }
 
@@ -74,7 +87,7 @@ fn compare(input: &str, messages: &[Vec<u8>], rounds: usize) {
         })
         .collect();
     let fastest_other =
-        |f: fn(&(f64, f64)) -> f64| stats[1..].iter().map(f).fold(f64::INFINITY, f64::min);
+        |f: fn(&(f64, f64)) -> f64| stats[OTHERS].iter().map(f).fold(f64::INFINITY, f64::min);
     print!("{input:16}");
     for (name, (min, med)) in CRATES.iter().zip(&stats) {
         print!("  {name} {min:.1}/{med:.1} us");

@@ -12,7 +12,10 @@
 //! Arguments: iterations (default 1), and optionally `decode` to decode
 //! the full-table stream without walking, or the input of another
 //! `decode_walk` bench to walk instead of the full table: `first1000`
-//! (`real_first_1000`), `synthetic` (`synthetic_1000`), `500x24`. Prints the minimum and median time of one iteration
+//! (`real_first_1000`), `synthetic` (`synthetic_1000`), `500x24` (`full` for
+//! the full table), and then `view` to walk with `our_decode_walk_view`
+//! (decode, then the view's iterators) instead of `our_decode_walk`
+//! (`Update::visit`). Prints the minimum and median time of one iteration
 //! (for interleaved A/B timing of two builds).
 #![allow(missing_docs, clippy::disallowed_methods)]
 
@@ -20,7 +23,9 @@ use std::hint::black_box;
 use std::path::Path;
 
 use bgp_benches::mrt::load_bgp4mp_messages;
-use bgp_benches::ours::{our_decode_walk, our_encode_messages, slash24s, small_updates};
+use bgp_benches::ours::{
+    our_decode_walk, our_decode_walk_view, our_encode_messages, slash24s, small_updates,
+};
 use bgp_wire::{SessionContext, parse_message};
 
 const FULL_TABLE: &str = concat!(
@@ -36,6 +41,13 @@ fn run_walk(messages: &[Vec<u8>]) -> u64 {
 }
 
 #[inline(never)]
+fn run_walk_view(messages: &[Vec<u8>]) -> u64 {
+    messages
+        .iter()
+        .fold(0u64, |a, m| a ^ our_decode_walk_view(black_box(m)))
+}
+
+#[inline(never)]
 fn run_decode(messages: &[Vec<u8>], ctx: &SessionContext) -> u64 {
     messages.iter().fold(0u64, |a, m| {
         a + u64::from(parse_message(black_box(m), ctx).is_ok())
@@ -47,6 +59,7 @@ fn main() {
     let n: usize = args.next().map_or(1, |a| a.parse().expect("iterations"));
     let mode = args.next().unwrap_or_default();
     let decode_only = mode == "decode";
+    let view = args.next().is_some_and(|a| a == "view");
     let full = load_bgp4mp_messages(Path::new(FULL_TABLE)).expect("the MRT file reads");
     let messages = match mode.as_str() {
         "first1000" => full.into_iter().filter(|m| m[18] == 2).take(1000).collect(),
@@ -61,6 +74,8 @@ fn main() {
         let t = std::time::Instant::now();
         x ^= if decode_only {
             run_decode(&messages, &ctx)
+        } else if view {
+            run_walk_view(&messages)
         } else {
             run_walk(&messages)
         };
