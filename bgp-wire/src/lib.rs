@@ -15,6 +15,11 @@
 //! * **Views** borrow the received bytes. They are validated once by a
 //!   `parse` function; after that no accessor fails or panics, and iterating
 //!   prefixes or attributes allocates nothing.
+//! * **Visitors** ([`Update::visit`], [`UpdateVisitor`]) are for a caller
+//!   that reads a whole UPDATE into something of its own: the same
+//!   validation hands over each prefix and attribute as it accepts them and
+//!   returns the verdict, one pass where `parse` and the view's iterators
+//!   are two.
 //! * **Owned representations** (`…Message`, [`PathAttribute`](attr::PathAttribute))
 //!   are plain values for building messages and for tests; `encode` writes
 //!   them, and `decode(encode(x)) == x`.
