@@ -107,8 +107,9 @@ pub struct Update<'a> {
 }
 
 /// What [`Update::split_body`] finds: the Withdrawn Routes field, the NLRI
-/// field, the offset of the attribute list in the body and its length.
-type BodySplit<'a> = (&'a [u8], &'a [u8], usize, usize);
+/// field, and the offsets in the body where the first and the attribute
+/// list start and end.
+type BodySplit<'a> = (&'a [u8], &'a [u8], (u16, u16), (u16, u16));
 
 const FOUR_OCTET: u8 = 1;
 const ADD_PATH_V4: u8 = 2;
@@ -143,17 +144,9 @@ impl<'a> Update<'a> {
     /// When several errors apply, the most severe is reported (§3 (f)).
     #[inline]
     pub fn parse(body: &'a [u8], ctx: &SessionContext) -> Result<Self, UpdateError<'a>> {
-        let (withdrawn, nlri, a0, alen) = Self::split_body(body)?;
-        let ap4 = ctx.add_path(Family::IPV4_UNICAST);
-        Self::check_fields(withdrawn, nlri, ap4)?;
-        // All offsets fit in 16 bits: the body does.
-        Self::parse_sections(
-            body,
-            (2, a0 as u16 - 2),
-            (a0 as u16, (a0 + alen) as u16),
-            ctx,
-            None,
-        )
+        let (withdrawn, nlri, withdrawn_at, attrs_at) = Self::split_body(body)?;
+        Self::check_fields(withdrawn, nlri, ctx.add_path(Family::IPV4_UNICAST))?;
+        Self::parse_sections(body, withdrawn_at, attrs_at, ctx, None)
     }
 
     /// Validates an UPDATE body as [`Update::parse`] does, handing `visitor`
@@ -213,14 +206,14 @@ impl<'a> Update<'a> {
     /// assert_eq!(routes.announced, ["10.0.1.0/24"]);
     /// ```
     #[inline]
-    pub fn visit(
+    pub fn visit<V: UpdateVisitor<'a>>(
         body: &'a [u8],
         ctx: &SessionContext,
-        visitor: &mut impl UpdateVisitor<'a>,
+        visitor: &mut V,
     ) -> Result<Option<UpdateError<'a>>, UpdateError<'a>> {
-        let (withdrawn, nlri, a0, alen) = Self::split_body(body)?;
+        let (withdrawn, nlri, withdrawn_at, attrs_at) = Self::split_body(body)?;
         let ap4 = ctx.add_path(Family::IPV4_UNICAST);
-        if visitor_wants_prefixes(visitor) {
+        if V::PREFIXES {
             let reset = |kind| UpdateError { kind, data: &[] };
             if !nlri::visit_v4(withdrawn, ap4, &mut Withdrawn(visitor)) {
                 return Err(reset(UpdateErrorKind::WithdrawnSyntax));
@@ -231,17 +224,12 @@ impl<'a> Update<'a> {
         } else {
             Self::check_fields(withdrawn, nlri, ap4)?;
         }
-        Self::visit_sections(
-            body,
-            (2, a0 as u16 - 2),
-            (a0 as u16, (a0 + alen) as u16),
-            ctx,
-            visitor,
-        )
+        Self::visit_sections(body, withdrawn_at, attrs_at, ctx, visitor)
     }
 
-    /// The Withdrawn Routes field, the NLRI field, and the offset and length
-    /// of the attribute list of an UPDATE body, from its two length fields.
+    /// The Withdrawn Routes field, the NLRI field, and the spans of the
+    /// Withdrawn Routes field and the attribute list of an UPDATE body, from
+    /// its two length fields.
     #[inline(always)]
     fn split_body(body: &'a [u8]) -> Result<BodySplit<'a>, UpdateError<'a>> {
         let reset = |kind| UpdateError { kind, data: &[] };
@@ -262,7 +250,14 @@ impl<'a> Update<'a> {
         let Some(nlri) = rest.get(alen..) else {
             return Err(reset(UpdateErrorKind::AttributeListLength));
         };
-        Ok((withdrawn, nlri, 4 + wlen, alen))
+        // All offsets fit in 16 bits: the body does.
+        let a0 = 4 + wlen;
+        Ok((
+            withdrawn,
+            nlri,
+            (2, a0 as u16 - 2),
+            (a0 as u16, (a0 + alen) as u16),
+        ))
     }
 
     /// Checks the Withdrawn Routes and NLRI fields (RFC 7606 §5.3).
@@ -1127,12 +1122,6 @@ impl<'a, F: FnMut(Attribute<'a>)> UpdateVisitor<'a> for F {
     fn attribute(&mut self, attr: Attribute<'a>) {
         self(attr);
     }
-}
-
-/// [`UpdateVisitor::PREFIXES`] of a visitor's type.
-#[inline(always)]
-fn visitor_wants_prefixes<'a, V: UpdateVisitor<'a>>(_: &V) -> bool {
-    V::PREFIXES
 }
 
 /// A visitor's [`UpdateVisitor::withdrawn`] as an [`nlri::NlriSink`].
