@@ -172,6 +172,11 @@ impl crate::policy::Policy for Variant {
             _ => Verdict::Permit,
         }
     }
+
+    /// Variant 0 permits everything, and says so: the RIB's batched path.
+    fn permits_all(&self, _: Family) -> bool {
+        self.0.load(Ordering::Relaxed) % 4 == 0
+    }
 }
 
 struct Harness {

@@ -7,8 +7,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use bgp_wire::RouteAttrs;
 use bgp_wire::codepoint::Role;
+use bgp_wire::{Family, RouteAttrs};
 use ipnet::IpNet;
 
 /// Which way a route passes through a policy.
@@ -104,6 +104,18 @@ pub trait Policy {
     /// Decides about one route. Must be deterministic: the RIB may evaluate a
     /// route again (soft reconfiguration) and expects the same answer.
     fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict;
+
+    /// Whether [`evaluate`](Self::evaluate) would now return
+    /// [`Verdict::Permit`] for every route of `family` (IPv4 or IPv6
+    /// unicast), whatever its prefix, attributes or peer: a session with
+    /// no policy configured for the family. The RIB asks once per UPDATE
+    /// and, on `true`, stores the routes without calling `evaluate` for
+    /// each, as FRR skips a route-map that is not configured. The default,
+    /// `false`, is always correct.
+    fn permits_all(&self, family: Family) -> bool {
+        let _ = family;
+        false
+    }
 }
 
 impl<F: Fn(&PolicyRoute<'_>) -> Verdict> Policy for F {
@@ -120,6 +132,10 @@ pub struct PermitAll;
 impl Policy for PermitAll {
     fn evaluate(&self, _: &PolicyRoute<'_>) -> Verdict {
         Verdict::Permit
+    }
+
+    fn permits_all(&self, _: Family) -> bool {
+        true
     }
 }
 

@@ -819,36 +819,31 @@ impl Rib {
         let raw = soft.then(|| self.st.attrs.intern_ref(&attrs, 0));
         let checked = self.st.ingress(peer.0, attrs);
         let id = checked.map(|a| self.st.attrs.intern(a, 0));
-        let mut hints = std::mem::take(&mut self.st.hints);
-        if id.is_some() && !defer {
-            self.insert_hints(nlri, &mut hints);
-        } else {
-            hints.clear();
-        }
-        for (i, n) in nlri.iter().enumerate() {
-            if let Some(r) = raw {
+        if let Some(r) = raw {
+            for n in nlri {
                 self.st.attrs.retain(r);
                 let p = self.st.peer_mut(peer)?;
                 if let Some(old) = p.pre.insert((n.prefix, n.path_id), r) {
                     self.st.attrs.release(old);
                 }
             }
-            if defer {
-                if let Some(id) = id {
-                    self.st.attrs.retain(id);
+        }
+        match id {
+            _ if defer => {
+                for n in nlri {
+                    if let Some(id) = id {
+                        self.st.attrs.retain(id);
+                    }
+                    self.hold(peer.0, n, id);
                 }
-                self.hold(peer.0, n, id);
-                continue;
             }
-            match id {
-                Some(id) => {
-                    let hint = hints.get(i).copied().unwrap_or(InsertHint::NONE);
-                    self.import_one(peer.0, n.prefix, n.path_id, id, Source::Bgp, hint)
+            Some(id) => self.import_many(peer.0, nlri, id),
+            None => {
+                for n in nlri {
+                    self.remove_path(peer.0, n.prefix, n.path_id);
                 }
-                None => self.remove_path(peer.0, n.prefix, n.path_id),
             }
         }
-        self.st.hints = hints;
         for i in raw.into_iter().chain(id) {
             self.st.attrs.release(i);
         }
@@ -1627,6 +1622,39 @@ impl Rib {
         }
     }
 
+    /// Runs the import policy on routes `nlri` from `peer`, all with the
+    /// checked attributes `id` (borrowed), and stores or removes them. For
+    /// a family the policy permits entirely ([`Policy::permits_all`]) the
+    /// weighted set is found once for the whole batch and each route is
+    /// stored without a policy call.
+    ///
+    /// [`Policy::permits_all`]: crate::Policy::permits_all
+    fn import_many(&mut self, peer: u16, nlri: &[Nlri], id: AttrId) {
+        let mut hints = std::mem::take(&mut self.st.hints);
+        self.insert_hints(nlri, &mut hints);
+        let p = self.st.peer(peer);
+        let all = [
+            p.cfg.import.permits_all(Family::IPV4_UNICAST),
+            p.cfg.import.permits_all(Family::IPV6_UNICAST),
+        ];
+        let weight = p.cfg.weight;
+        let weighted = (all[0] || all[1]).then(|| self.st.attrs.with_weight(id, weight));
+        for (i, n) in nlri.iter().enumerate() {
+            let hint = hints.get(i).copied().unwrap_or(InsertHint::NONE);
+            match weighted {
+                Some(w) if all[family_index(&n.prefix)] => {
+                    self.st.attrs.retain(w);
+                    self.upsert(peer, n.prefix, n.path_id, w, Source::Bgp, hint);
+                }
+                _ => self.import_one(peer, n.prefix, n.path_id, id, Source::Bgp, hint),
+            }
+        }
+        if let Some(w) = weighted {
+            self.st.attrs.release(w);
+        }
+        self.st.hints = hints;
+    }
+
     /// Runs the import policy on one route and stores or removes it. `id`
     /// is borrowed (the caller keeps its reference).
     fn import_one(
@@ -1680,27 +1708,39 @@ impl Rib {
     ) {
         let st = &mut self.st;
         by_family!(self, prefix, |trie, p| {
-            let (slot, e) = trie.get_or_insert_slot_hinted(p, hint, Entry::default);
-            let r = SlotRef::new(&prefix, slot);
             let flags = path_id.map_or(0, |_| P_PATH_ID) | source_bits(source);
-            let mut touched = false;
-            if let Some(x) = e.paths.iter_mut().find(|x| x.is(peer, path_id)) {
-                if x.attrs == id && x.flags & (P_STALE | P_SRC_MASK) == flags & P_SRC_MASK {
-                    st.attrs.release(id);
-                    return;
+            let path = Path {
+                path_id: path_id.unwrap_or(0),
+                attrs: id,
+                peer,
+                flags,
+            };
+            // A new prefix gets its entry with the path in it.
+            let mut fresh = false;
+            let (slot, e) = trie.get_or_insert_slot_hinted(p, hint, || {
+                fresh = true;
+                Entry {
+                    paths: OneOrMany::One(path),
+                    ..Entry::default()
                 }
-                touched = x.flags & (P_BEST | P_MULTI) != 0;
-                let old = x.attrs;
-                x.attrs = id;
-                x.flags = (x.flags & (P_BEST | P_MULTI | P_ELIGIBLE)) | flags;
-                st.attrs.release(old);
-            } else {
-                e.paths.push(Path {
-                    path_id: path_id.unwrap_or(0),
-                    attrs: id,
-                    peer,
-                    flags,
-                });
+            });
+            let r = SlotRef::new(&prefix, slot);
+            let mut touched = false;
+            if !fresh {
+                match e.paths.iter_mut().find(|x| x.is(peer, path_id)) {
+                    Some(x) => {
+                        if x.attrs == id && x.flags & (P_STALE | P_SRC_MASK) == flags & P_SRC_MASK {
+                            st.attrs.release(id);
+                            return;
+                        }
+                        touched = x.flags & (P_BEST | P_MULTI) != 0;
+                        let old = x.attrs;
+                        x.attrs = id;
+                        x.flags = (x.flags & (P_BEST | P_MULTI | P_ELIGIBLE)) | flags;
+                        st.attrs.release(old);
+                    }
+                    None => e.paths.push(path),
+                }
             }
             st.recompute(r, e, touched);
         })

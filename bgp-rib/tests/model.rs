@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bgp_rib::decision::{self, Candidate};
-use bgp_rib::policy::{Modified, PeerInfo, PolicyRoute, Verdict};
+use bgp_rib::policy::{Modified, PeerInfo, Policy, PolicyRoute, Verdict};
 use bgp_rib::{AddPathSend, DecisionConfig, PeerConfig, PeerId, Reconfigured, Rib, RibConfig};
 use bgp_wire::attr::{AsPathBuf, Community, NextHop, Origin};
 use bgp_wire::{Family, Nlri, RouteAttrs};
@@ -152,7 +152,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (0..4usize, 0u8..8).prop_map(|(peer, prefix)| Op::Withdraw { peer, prefix }),
         1 => (0..4usize).prop_map(Op::Down),
         1 => (0..4usize).prop_map(Op::Up),
-        1 => (0..4usize, 0u8..3).prop_map(|(p, v)| Op::Import(p, v)),
+        1 => (0..4usize, 0u8..4).prop_map(|(p, v)| Op::Import(p, v)),
         1 => (0..4usize, 0u8..3).prop_map(|(p, v)| Op::Export(p, v)),
         1 => Just(Op::ToggleNextHop),
         2 => (0..4usize).prop_map(Op::Defer),
@@ -399,8 +399,23 @@ struct Harness {
     model: Model,
 }
 
+/// An import policy of the model's variant `v`. Variants 0 and 3 both
+/// permit everything; 0 says so ([`Policy::permits_all`], the RIB's batched
+/// path), 3 does not (a policy call per route).
+struct Import(u8);
+
+impl Policy for Import {
+    fn evaluate(&self, r: &PolicyRoute<'_>) -> Verdict {
+        import_verdict(self.0, r)
+    }
+
+    fn permits_all(&self, _: Family) -> bool {
+        self.0 == 0
+    }
+}
+
 fn import_policy(v: u8) -> bgp_rib::SharedPolicy {
-    Arc::new(move |r: &PolicyRoute<'_>| import_verdict(v, r))
+    Arc::new(Import(v))
 }
 
 fn export_policy(v: u8) -> bgp_rib::SharedPolicy {

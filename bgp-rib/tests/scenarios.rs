@@ -1366,3 +1366,32 @@ fn a_peer_down_that_empties_the_rib() {
         [(net("10.1.0.0/16"), true), (net("198.51.100.0/24"), true)]
     );
 }
+
+/// A peer's weight applies whether its import policy is skipped (one that
+/// permits everything and says so) or called per route (a closure), for
+/// IPv4 and IPv6 in one UPDATE, and the shared sets are freed afterwards.
+#[test]
+fn peer_weight_applies_with_and_without_a_policy_call() {
+    let mut rib = rib();
+    let mut a = PeerConfig::new(info(2, 64502));
+    a.weight = 100;
+    let a = add(&mut rib, a);
+    let mut b = PeerConfig::new(info(3, 64503)).import(|_: &PolicyRoute<'_>| Verdict::Permit);
+    b.weight = 50;
+    let b = add(&mut rib, b);
+    let prefixes = ["198.51.100.0/24", "2001:db8:1::/48", "203.0.113.0/24"];
+    // Without weights, b's shorter path would win.
+    announce(&mut rib, a, route(&[64502, 1, 2], 2), &prefixes);
+    announce(&mut rib, b, route(&[64503], 3), &prefixes);
+    for p in prefixes {
+        let best = rib.best(&net(p)).unwrap();
+        assert_eq!((best.peer, best.weight), (a, 100), "{p}");
+        let mut w: Vec<u16> = rib.paths(&net(p)).iter().map(|x| x.weight).collect();
+        w.sort();
+        assert_eq!(w, [50, 100], "{p}");
+    }
+    let nlri: Vec<Nlri> = prefixes.iter().map(|p| Nlri::new(net(p))).collect();
+    rib.withdraw(a, &nlri).unwrap();
+    rib.withdraw(b, &nlri).unwrap();
+    assert_eq!(rib.attribute_sets(), 0);
+}

@@ -1495,6 +1495,19 @@ impl Policy for NeighborPolicy {
             None => Verdict::Permit,
         }
     }
+
+    /// A family with neither a prefix-list nor a route-map (and not denied
+    /// for want of one) permits everything: the RIB then skips the call.
+    fn permits_all(&self, family: Family) -> bool {
+        let i = if family == Family::IPV4_UNICAST {
+            0
+        } else if family == Family::IPV6_UNICAST {
+            1
+        } else {
+            return false;
+        };
+        matches!(&self.af[i], (None, None, false))
+    }
 }
 
 fn neighbor_policy(
