@@ -1101,6 +1101,19 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
     }
 
+    /// Two new nodes (a branch and its new leaf): one growth check
+    /// rather than two when no freed node is waiting.
+    #[inline]
+    fn new_pair(&mut self, a: Node<P::Bits>, b: Node<P::Bits>) -> (u32, u32) {
+        if !self.free_nodes.is_empty() || self.nodes.len() + 2 > MAX_NODES {
+            let a = self.new_node(a.key, a.len(), a.value);
+            return (a, self.new_node(b.key, b.len(), b.value));
+        }
+        let i = self.nodes.len() as u32;
+        self.nodes.extend([a, b]);
+        (i, i + 1)
+    }
+
     /// A free value slot for node `node` (which may still be allocated
     /// right after: the caller fixes `slot_node` then).
     fn new_slot(&mut self, node: u32) -> u32 {
@@ -1222,8 +1235,10 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
                 return (s, mid, true);
             } else {
                 // A branch node where the two part.
-                let branch = self.new_node(key.mask(common), common, NONE);
-                let leaf = self.new_node(key, len, s);
+                let (branch, leaf) = self.new_pair(
+                    Node::new(key.mask(common), common, NONE),
+                    Node::new(key, len, s),
+                );
                 self.slot_node[s as usize] = leaf;
                 self.link(branch, key.bit(common), leaf);
                 self.link(branch, ckey.bit(common), c);
