@@ -3,7 +3,9 @@
 //! bgp-rib does not know what a route-map is. It calls a [`Policy`] on every
 //! route entering a peer's Adj-RIB-In (import) and leaving towards a peer's
 //! Adj-RIB-Out (export); `bgp-policy`'s route-maps and prefix-lists implement
-//! the trait, and so can any closure.
+//! the trait, and so can any closure. On import, a policy that says it
+//! permits a whole family ([`Policy::permits_all`]) is asked that once per
+//! UPDATE instead.
 
 use std::net::{IpAddr, Ipv4Addr};
 
