@@ -30,7 +30,7 @@ type Bucket = u64;
 const EMPTY: Bucket = u64::MAX;
 
 #[inline]
-fn bucket(slot: u32, hash: u32) -> Bucket {
+fn bucket_of(slot: u32, hash: u32) -> Bucket {
     (u64::from(hash) << 32) | u64::from(slot)
 }
 
@@ -171,7 +171,7 @@ impl AttrTable {
             self.slots.push(slot);
             (self.slots.len() - 1) as u32
         };
-        self.index[bucket] = self::bucket(i, h as u32);
+        self.index[bucket] = bucket_of(i, h as u32);
         self.live += 1;
         // Keep the load at most 3/4.
         if self.live * 4 > self.index.len() * 3 {
@@ -216,7 +216,7 @@ impl AttrTable {
         // the entries of the probe run that follow it.
         let mask = self.index.len() - 1;
         let mut b = home & mask;
-        while self.index[b] != bucket(id.0, home as u32) {
+        while self.index[b] != bucket_of(id.0, home as u32) {
             b = (b + 1) & mask;
         }
         let mut hole = b;
@@ -227,7 +227,7 @@ impl AttrTable {
                 break;
             }
             let home = bucket_hash(e) as usize & mask;
-            // Move `i` into the hole when its home is not in (hole, j].
+            // Move `e` into the hole when its home is not in (hole, j].
             let dist_home = j.wrapping_sub(home) & mask;
             let dist_hole = j.wrapping_sub(hole) & mask;
             if dist_home >= dist_hole {

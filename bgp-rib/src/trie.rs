@@ -1085,7 +1085,11 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     }
 
     fn new_node(&mut self, key: P::Bits, len: u8, value: u32) -> u32 {
-        let n = Node::new(key, len, value);
+        self.place(Node::new(key, len, value))
+    }
+
+    /// Stores node `n` in a freed place or a new one.
+    fn place(&mut self, n: Node<P::Bits>) -> u32 {
         if let Some(i) = self.free_nodes.pop() {
             self.nodes[i as usize] = n;
             i
@@ -1106,8 +1110,8 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     #[inline]
     fn new_pair(&mut self, a: Node<P::Bits>, b: Node<P::Bits>) -> (u32, u32) {
         if !self.free_nodes.is_empty() || self.nodes.len() + 2 > MAX_NODES {
-            let a = self.new_node(a.key, a.len(), a.value);
-            return (a, self.new_node(b.key, b.len(), b.value));
+            let a = self.place(a);
+            return (a, self.place(b));
         }
         let i = self.nodes.len() as u32;
         self.nodes.extend([a, b]);
