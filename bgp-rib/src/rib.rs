@@ -1436,6 +1436,25 @@ impl Rib {
         (self.v4.len(), self.v6.len())
     }
 
+    /// Gives back memory that no route uses now. The RIB keeps the memory
+    /// of removed routes for the routes that come next: when the one peer
+    /// of a table goes down, its prefixes' memory waits for the table to
+    /// come back, as it does after a session reset, and refilling it then
+    /// faults in no new pages (`benches/README.md`: 40% faster on its
+    /// machine). Call this when a table is not expected back.
+    pub fn shrink_to_fit(&mut self) {
+        self.v4.shrink_to_fit();
+        self.v6.shrink_to_fit();
+        let st = &mut self.st;
+        for v in [&mut st.loc_dirty, &mut st.out_log] {
+            v.shrink_to_fit();
+        }
+        st.hints.shrink_to_fit();
+        st.nlri.shrink_to_fit();
+        st.hint_keys4.shrink_to_fit();
+        st.hint_keys6.shrink_to_fit();
+    }
+
     /// The number of distinct attribute sets stored.
     pub fn attribute_sets(&self) -> usize {
         self.st.attrs.len()
@@ -2481,6 +2500,50 @@ mod tests {
         assert_eq!(size_of::<Path>(), 12);
         assert_eq!(size_of::<OutPath>(), 16);
         assert_eq!(size_of::<Option<Entry>>(), 32);
+    }
+
+    /// A table whose one peer goes down keeps its memory for when it comes
+    /// back, until `shrink_to_fit`.
+    #[test]
+    fn memory_waits_for_the_table_until_shrunk() {
+        use crate::policy::PeerInfo;
+        let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
+        let p = rib
+            .add_peer(PeerConfig::new(PeerInfo {
+                address: [192, 0, 2, 1].into(),
+                local_address: [192, 0, 2, 254].into(),
+                asn: 64600,
+                local_asn: 65000,
+                router_id: [10, 0, 0, 1].into(),
+                role: None,
+            }))
+            .unwrap();
+        rib.peer_up(p).unwrap();
+        let attrs = RouteAttrs {
+            next_hop: Some(NextHop::V4([192, 0, 2, 1].into())),
+            as_path: bgp_wire::attr::AsPathBuf::sequence([64600]),
+            ..RouteAttrs::default()
+        };
+        let nlri: Vec<Nlri> = (0..20_000u32)
+            .map(|i| Nlri::new(IpNet::V4(Ipv4Net::new((i << 8).into(), 24).unwrap())))
+            .collect();
+        let bytes = |rib: &Rib| rib.v4.reserved_bytes();
+        rib.announce(p, attrs.clone(), &nlri).unwrap();
+        assert_eq!(rib.drain_loc_rib().len(), 20_000);
+        let full = bytes(&rib);
+        rib.peer_down(p).unwrap();
+        // The withdrawals wait in the Loc-RIB change stream until drained.
+        assert_eq!(rib.drain_loc_rib().len(), 20_000);
+        assert_eq!(rib.prefix_count(), (0, 0));
+        assert!(bytes(&rib) > full / 2, "{} of {full}", bytes(&rib));
+        rib.peer_up(p).unwrap();
+        rib.announce(p, attrs, &nlri).unwrap();
+        assert_eq!(rib.prefix_count(), (20_000, 0));
+        assert_eq!(bytes(&rib), full);
+        rib.peer_down(p).unwrap();
+        rib.drain_loc_rib();
+        rib.shrink_to_fit();
+        assert!(bytes(&rib) < 1024, "{}", bytes(&rib));
     }
 
     #[test]
