@@ -16,7 +16,9 @@
 //! withdrawn and drained), and the timed insertion is the table coming
 //! back after the session reset, into the memory the first one left.
 //!
-//! It prints the page faults of the timed part too (Linux).
+//! It prints the page faults of the timed part too (Linux), and how long
+//! writing to as many fresh pages takes by itself: the part of the time
+//! that is the kernel handing out memory.
 //!
 //! With `churn` (or `churn-out`, adding one established eBGP peer whose
 //! Adj-RIB-Out is drained too) it loads the IPv4 table and then replays the
@@ -137,11 +139,17 @@ fn main() {
         std::hint::black_box(rib.drain_adj_rib_out(p).unwrap().len());
     }
     let el = start.elapsed();
+    let faults = minflt() - f0;
     println!(
-        "{n} routes in {el:?}: {:.2} M routes/s, {} page faults",
+        "{n} routes in {el:?}: {:.2} M routes/s, {faults} page faults",
         n as f64 / el.as_secs_f64() / 1e6,
-        minflt() - f0
     );
+    if faults > 0 {
+        println!(
+            "touching as many fresh pages alone takes {:?}",
+            touch_fresh_pages(faults)
+        );
+    }
     if churn {
         rib.drain_loc_rib();
         if let Some(o) = out {
@@ -156,6 +164,21 @@ fn main() {
             t.churn.len() as f64 / el.as_secs_f64() / 1e3
         );
     }
+}
+
+/// The time it takes to write one octet to each of `n` fresh pages of 4
+/// KiB: what the kernel charges for the memory itself, whoever uses it.
+fn touch_fresh_pages(n: u64) -> std::time::Duration {
+    // Zeroed memory this large comes straight from the kernel (calloc,
+    // mmap), its pages not yet faulted in.
+    let mut v = vec![0u8; n as usize * 4096];
+    let start = Instant::now();
+    for i in (0..v.len()).step_by(4096) {
+        v[i] = 1;
+    }
+    let el = start.elapsed();
+    std::hint::black_box(&v);
+    el
 }
 
 /// The minor page faults of this process so far (Linux: field 10 of
