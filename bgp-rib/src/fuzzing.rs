@@ -543,6 +543,27 @@ impl Harness {
             want.sort();
             assert_eq!(less, want, "less-specifics of {q}");
         }
+        // The counters kept as routes come and go, against walks of the
+        // peer's Adj-RIBs.
+        for t in 0..PEERS {
+            let id = self.ids[t];
+            let ins = self.rib.adj_rib_in(id);
+            let pre = self.rib.adj_rib_in_pre_policy(id);
+            let out = self.rib.adj_rib_out(id);
+            for (v6, family) in [(false, Family::IPV4_UNICAST), (true, Family::IPV6_UNICAST)] {
+                let ours = |n: &Nlri| matches!(n.prefix, IpNet::V6(_)) == v6;
+                let c = self.rib.peer_counts(id, family).expect("a known peer");
+                assert_eq!(
+                    (c.received, c.accepted, c.advertised),
+                    (
+                        pre.iter().filter(|x| ours(&x.0)).count(),
+                        ins.iter().filter(|x| ours(&x.0)).count(),
+                        out.iter().filter(|x| ours(&x.0)).count(),
+                    ),
+                    "counts (received, accepted, advertised) of peer {t} in {family}"
+                );
+            }
+        }
     }
 }
 

@@ -35,6 +35,8 @@
 //! | drain Adj-RIB-Out | O(prefixes changed since the last drain × paths), O(table) after `peer_up` or a policy change |
 //! | peer down, stale marking and sweeping | O(table) |
 //! | longest-prefix match | O(prefix length); O(1) for IPv4 with the DIR-24-8 index |
+//! | a peer's route counts ([`Rib::peer_counts`], for `show bgp summary`) | O(1) |
+//! | a peer's Adj-RIB-In or Adj-RIB-Out as a list | O(table) |
 //!
 //! # Wiring
 //! * A peer is a [`PeerConfig`] (its [`policy::PeerInfo`], import and export
@@ -142,4 +144,4 @@ pub mod trie;
 pub use change::{AdjRibOutChanges, Announcement, LocRibChange, RoutePath};
 pub use decision::{DecisionConfig, DecisionStep};
 pub use peer::{AddPathSend, DefaultOriginate, NextHopMode, PeerConfig, PeerId, SharedPolicy};
-pub use rib::{AllReachable, NextHopResolver, Reconfigured, Rib, RibConfig, RibError};
+pub use rib::{AllReachable, NextHopResolver, PeerCounts, Reconfigured, Rib, RibConfig, RibError};

@@ -119,6 +119,27 @@ pub enum Reconfigured {
     RouteRefreshNeeded,
 }
 
+/// How many routes of one address family a peer has in the RIB
+/// ([`Rib::peer_counts`]): the figures of FRR's `show bgp summary` and
+/// `show bgp neighbors`. They are kept up to date as routes come and go,
+/// so reading them costs no walk of the table. With ADD-PATH each path
+/// counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PeerCounts {
+    /// Routes in the peer's pre-policy Adj-RIB-In: what it sent, before
+    /// the receive checks and import policy. Kept only with
+    /// soft-reconfiguration inbound; 0 without.
+    pub received: usize,
+    /// Routes in its Adj-RIB-In after the receive checks and import
+    /// policy, stale ones included (FRR's `PfxRcd`).
+    pub accepted: usize,
+    /// Routes in its Adj-RIB-Out: announced to it and not withdrawn since
+    /// (FRR's `PfxSnt`). As [`drain_adj_rib_out`](Rib::drain_adj_rib_out)
+    /// reported them: changes not drained yet do not count.
+    pub advertised: usize,
+}
+
 //----------- Storage ---------------------------------------------------------
 
 const P_PATH_ID: u8 = 1;
@@ -259,6 +280,8 @@ struct Peer {
     /// deferral ([`Rib::defer_until_end_of_rib`]); none while its routes
     /// go straight to the decision process.
     defer: [bool; 2],
+    /// Its routes in IPv4 and IPv6 unicast ([`Rib::peer_counts`]).
+    counts: [PeerCounts; 2],
 }
 
 /// Where a prefix's [`Entry`] lives: its value slot in its family's trie
@@ -508,6 +531,14 @@ impl Rib {
         let i = u16::try_from(i).map_err(|_| RibError::TooManyPeers)?;
         self.st.peers.push(Some(Peer::new(cfg)));
         Ok(PeerId(i))
+    }
+
+    /// How many routes of `family` `peer` has in the RIB: sent, accepted
+    /// and advertised ([`PeerCounts`]). Constant time. All 0 for a family
+    /// other than IPv4 and IPv6 unicast, which the RIB does not hold.
+    pub fn peer_counts(&self, peer: PeerId, family: Family) -> Result<PeerCounts, RibError> {
+        let p = self.st.peer_ref(peer)?;
+        Ok(family_slot(family).map_or_else(PeerCounts::default, |i| p.counts[i]))
     }
 
     /// Removes a peer and everything it sent and was sent.
@@ -823,8 +854,9 @@ impl Rib {
             for n in nlri {
                 self.st.attrs.retain(r);
                 let p = self.st.peer_mut(peer)?;
-                if let Some(old) = p.pre.insert((n.prefix, n.path_id), r) {
-                    self.st.attrs.release(old);
+                match p.pre.insert((n.prefix, n.path_id), r) {
+                    Some(old) => self.st.attrs.release(old),
+                    None => p.counts[family_index(&n.prefix)].received += 1,
                 }
             }
         }
@@ -856,6 +888,7 @@ impl Rib {
         for n in nlri {
             if let Ok(p) = self.st.peer_mut(peer) {
                 if let Some(old) = p.pre.remove(&(n.prefix, n.path_id)) {
+                    p.counts[family_index(&n.prefix)].received -= 1;
                     self.st.attrs.release(old);
                 }
             }
@@ -1514,6 +1547,12 @@ impl Rib {
         p.defer = [false; 2];
         let was = std::mem::replace(&mut p.established, false);
         p.full_sync = false;
+        // Both go below: the pre-policy routes now, the Adj-RIB-Out in
+        // the walk.
+        for c in &mut p.counts {
+            c.received = 0;
+            c.advertised = 0;
+        }
         let pre = std::mem::take(&mut p.pre);
         if was {
             self.st.established -= 1;
@@ -1567,6 +1606,7 @@ impl Rib {
                 !go
             });
             if e.paths.len() != before {
+                st.counts(peer, family_index(&prefix)).accepted -= before - e.paths.len();
                 st.recompute(r, e, touched);
             }
         });
@@ -1745,7 +1785,9 @@ impl Rib {
             });
             let r = SlotRef::new(&prefix, slot);
             let mut touched = false;
-            if !fresh {
+            if fresh {
+                st.counts(peer, family_index(&prefix)).accepted += 1;
+            } else {
                 match e.paths.iter_mut().find(|x| x.is(peer, path_id)) {
                     Some(x) => {
                         if x.attrs == id && x.flags & (P_STALE | P_SRC_MASK) == flags & P_SRC_MASK {
@@ -1758,7 +1800,10 @@ impl Rib {
                         x.flags = (x.flags & (P_BEST | P_MULTI | P_ELIGIBLE)) | flags;
                         st.attrs.release(old);
                     }
-                    None => e.paths.push(path),
+                    None => {
+                        e.paths.push(path);
+                        st.counts(peer, family_index(&prefix)).accepted += 1;
+                    }
                 }
             }
             st.recompute(r, e, touched);
@@ -1777,6 +1822,7 @@ impl Rib {
             };
             let x = e.paths.remove(i);
             st.attrs.release(x.attrs);
+            st.counts(peer, family_index(&prefix)).accepted -= 1;
             let r = SlotRef::new(&prefix, slot);
             st.recompute(r, e, x.flags & (P_BEST | P_MULTI) != 0);
             if e.removable() {
@@ -1847,6 +1893,7 @@ impl Peer {
             default_gen: u64::MAX,
             default_active: [false; 2],
             defer: [false; 2],
+            counts: [PeerCounts::default(); 2],
         }
     }
 }
@@ -1946,6 +1993,14 @@ impl State {
         self.peers[usize::from(i)]
             .as_ref()
             .expect("paths refer to live peers")
+    }
+
+    /// The counts of peer `i` in family slot `fam` (0: IPv4, 1: IPv6).
+    fn counts(&mut self, i: u16, fam: usize) -> &mut PeerCounts {
+        &mut self.peers[usize::from(i)]
+            .as_mut()
+            .expect("paths refer to live peers")
+            .counts[fam]
     }
 
     fn cluster_id(&self) -> Ipv4Addr {
@@ -2440,6 +2495,7 @@ impl State {
                 true
             }
         });
+        let had = old.len();
         let mut new: SmallVec<[OutPath; 2]> = SmallVec::new();
         let mut fresh: SmallVec<[(u16, u32, AttrId); 1]> = SmallVec::new();
         for (sp, sid, id) in desired {
@@ -2486,6 +2542,8 @@ impl State {
             self.attrs.release(o.attrs);
             acc.withdrawn[family_index(&prefix)].push(nlri(o.out_path_id));
         }
+        let c = self.counts(t, family_index(&prefix));
+        c.advertised = c.advertised + new.len() - had;
         e.out.extend_growing(new);
     }
 }

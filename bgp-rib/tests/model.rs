@@ -654,6 +654,38 @@ impl Harness {
             let stream = group(&mut self.sent_out[t].clone().into_iter());
             assert_eq!(stream, want, "Adj-RIB-Out change stream of peer {t}");
         }
+        // The counters kept as routes come and go, against the model.
+        for t in 0..4 {
+            let out = if self.model.up[t] {
+                self.model.adj_rib_out(t)
+            } else {
+                BTreeMap::new()
+            };
+            for (v6, family) in [(false, Family::IPV4_UNICAST), (true, Family::IPV6_UNICAST)] {
+                let ours = |p: &IpNet| matches!(p, IpNet::V6(_)) == v6;
+                let want = (
+                    if PEERS[t].2 {
+                        self.model.sent[t].keys().filter(|p| ours(p)).count()
+                    } else {
+                        0
+                    },
+                    (0..8)
+                        .map(prefix)
+                        .filter(|p| ours(p) && self.model.paths(p).iter().any(|x| x.0 == t))
+                        .count(),
+                    out.iter()
+                        .filter(|(p, _)| ours(p))
+                        .map(|(_, v)| v.len())
+                        .sum(),
+                );
+                let c = self.rib.peer_counts(self.ids[t], family).unwrap();
+                assert_eq!(
+                    (c.received, c.accepted, c.advertised),
+                    want,
+                    "counts (received, accepted, advertised) of peer {t} in {family}"
+                );
+            }
+        }
     }
 }
 

@@ -906,6 +906,112 @@ fn soft_reconfiguration_and_route_refresh() {
     assert_eq!(now, [net("198.51.100.0/24")], "the hard peer must resend");
 }
 
+/// `show bgp summary` for a route server: a host peer with soft
+/// reconfiguration whose import policy takes only /32s, a second host
+/// announcing one of the same addresses, and a border router sent every
+/// path (ADD-PATH). The counts follow announcements, a policy change, a
+/// withdrawal and a session reset.
+#[test]
+fn peer_counts_follow_the_adj_ribs() {
+    let mut rib = rib();
+    let only_hosts = |r: &PolicyRoute<'_>| {
+        if r.prefix.prefix_len() == r.prefix.max_prefix_len() {
+            Verdict::Permit
+        } else {
+            Verdict::Deny
+        }
+    };
+    let host = add(
+        &mut rib,
+        PeerConfig::new(info(11, AS))
+            .soft_reconfiguration_inbound()
+            .import(only_hosts),
+    );
+    let other = add(
+        &mut rib,
+        PeerConfig::new(info(12, AS)).route_server_client(),
+    );
+    let border = add(
+        &mut rib,
+        PeerConfig::new(info(13, AS))
+            .route_server_client()
+            .add_path_send(AddPathSend::All),
+    );
+    let counts = |rib: &Rib, peer, family| {
+        let c = rib.peer_counts(peer, family).unwrap();
+        (c.received, c.accepted, c.advertised)
+    };
+    let (v4, v6) = (Family::IPV4_UNICAST, Family::IPV6_UNICAST);
+    announce(
+        &mut rib,
+        host,
+        route(&[], 11),
+        &["203.0.113.1/32", "203.0.113.2/32", "203.0.113.0/24"],
+    );
+    let v6_host = RouteAttrs {
+        next_hop: Some(NextHop::V6 {
+            global: "2001:db8::11".parse().unwrap(),
+            link_local: None,
+        }),
+        ..route(&[], 11)
+    };
+    announce(&mut rib, host, v6_host, &["2001:db8:1::1/128"]);
+    announce(&mut rib, other, route(&[], 12), &["203.0.113.1/32"]);
+    // The /24 is received, not accepted; nothing is advertised before a
+    // drain.
+    assert_eq!(counts(&rib, host, v4), (3, 2, 0));
+    assert_eq!(counts(&rib, host, v6), (1, 1, 0));
+    assert_eq!(
+        counts(&rib, other, v4),
+        (0, 1, 0),
+        "no soft reconfiguration"
+    );
+    assert_eq!(counts(&rib, border, v4), (0, 0, 0));
+    drain(&mut rib, border);
+    // Both paths of the shared address, and the other /32.
+    assert_eq!(counts(&rib, border, v4), (0, 0, 3));
+    assert_eq!(counts(&rib, border, v6), (0, 0, 1));
+    // The policy now takes everything: the /24 is accepted from the
+    // pre-policy Adj-RIB-In, and sent at the next drain.
+    let permit = Arc::new(bgp_rib::policy::PermitAll) as bgp_rib::SharedPolicy;
+    assert_eq!(
+        rib.set_import_policy(host, permit).unwrap(),
+        Reconfigured::Reevaluated
+    );
+    assert_eq!(counts(&rib, host, v4), (3, 3, 0));
+    drain(&mut rib, border);
+    assert_eq!(counts(&rib, border, v4), (0, 0, 4));
+    // The shared address moves away from `other`.
+    let gone = [Nlri::new(net("203.0.113.1/32"))];
+    rib.withdraw(other, &gone).unwrap();
+    assert_eq!(counts(&rib, other, v4), (0, 0, 0));
+    drain(&mut rib, border);
+    assert_eq!(counts(&rib, border, v4), (0, 0, 3));
+    // The host's session resets: all of its routes go, and the border is
+    // told at its next drain.
+    rib.peer_down(host).unwrap();
+    assert_eq!(counts(&rib, host, v4), (0, 0, 0));
+    assert_eq!(counts(&rib, host, v6), (0, 0, 0));
+    assert_eq!(counts(&rib, border, v4), (0, 0, 3), "not drained yet");
+    drain(&mut rib, border);
+    assert_eq!(counts(&rib, border, v4), (0, 0, 0));
+    assert_eq!(counts(&rib, border, v6), (0, 0, 0));
+    // The border's own session resets: its Adj-RIB-Out is empty at once.
+    announce(&mut rib, other, route(&[], 12), &["203.0.113.9/32"]);
+    drain(&mut rib, border);
+    assert_eq!(counts(&rib, border, v4), (0, 0, 1));
+    rib.peer_down(border).unwrap();
+    assert_eq!(counts(&rib, border, v4), (0, 0, 0));
+    // Families the RIB does not hold count nothing; unknown peers are an
+    // error.
+    assert_eq!(
+        rib.peer_counts(other, Family::IPV4_MULTICAST),
+        Ok(bgp_rib::PeerCounts::default())
+    );
+    rib.remove_peer(host).unwrap();
+    assert!(rib.peer_counts(host, v4).is_err());
+}
+
 #[test]
 fn resolver_and_multipath() {
     let mut cfg = RibConfig::new(AS, RID);

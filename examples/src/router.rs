@@ -976,19 +976,26 @@ impl Router {
             .map(|n| {
                 let (received, accepted, advertised) = match n.rib_peer {
                     Some(p) => {
-                        let accepted = self.rib.adj_rib_in(p).len();
-                        let soft = n
-                            .cfg
-                            .settings
-                            .af
-                            .values()
-                            .any(|a| a.soft_reconfiguration_inbound == Some(true));
-                        let received = if soft {
-                            self.rib.adj_rib_in_pre_policy(p).len()
-                        } else {
-                            accepted
-                        };
-                        (received, accepted, self.rib.adj_rib_out(p).len())
+                        // Kept by the RIB as routes come and go: no walk of
+                        // the table per neighbor.
+                        let mut sum = (0, 0, 0);
+                        for f in [Family::IPV4_UNICAST, Family::IPV6_UNICAST] {
+                            let c = self.rib.peer_counts(p, f).unwrap_or_default();
+                            sum.0 += c.received;
+                            sum.1 += c.accepted;
+                            sum.2 += c.advertised;
+                        }
+                        // Without soft-reconfiguration inbound nothing is
+                        // kept before policy: what was received is what
+                        // was accepted, as FRR shows it.
+                        let soft = self
+                            .rib
+                            .peer_config(p)
+                            .is_ok_and(|c| c.soft_reconfiguration_inbound);
+                        if !soft {
+                            sum.0 = sum.1;
+                        }
+                        sum
                     }
                     None => (0, 0, 0),
                 };
