@@ -132,7 +132,8 @@ pub struct PeerCounts {
     /// soft-reconfiguration inbound; 0 without.
     pub received: usize,
     /// Routes in its Adj-RIB-In after the receive checks and import
-    /// policy, stale ones included (FRR's `PfxRcd`).
+    /// policy, stale ones included (FRR's `PfxRcd`). Routes held until
+    /// End-of-RIB ([`Rib::defer_until_end_of_rib`]) count once applied.
     pub accepted: usize,
     /// Routes in its Adj-RIB-Out: announced to it and not withdrawn since
     /// (FRR's `PfxSnt`). As [`drain_adj_rib_out`](Rib::drain_adj_rib_out)
