@@ -158,7 +158,7 @@ impl crate::policy::Policy for Variant {
             IpNet::V4(p) => u32::from(p.addr()) >> 8 ^ u32::from(p.prefix_len()),
             IpNet::V6(p) => (u128::from(p.addr()) >> 72) as u32 ^ u32::from(p.prefix_len()),
         };
-        match v % 4 {
+        match v % 5 {
             1 if h % 2 == 1 => Verdict::Deny,
             2 if h % 3 == 0 => Verdict::Modified(Box::new(Modified {
                 attrs: RouteAttrs {
@@ -169,13 +169,27 @@ impl crate::policy::Policy for Variant {
                 weight: 7,
             })),
             3 => Verdict::Deny,
+            // Attributes only, and says so (one call per UPDATE).
+            4 if r.attrs.origin == Origin::Incomplete => Verdict::Deny,
+            4 if r.attrs.med.is_some_and(|m| m % 2 == 1) => Verdict::Modified(Box::new(Modified {
+                attrs: RouteAttrs {
+                    local_pref: Some(300),
+                    ..r.attrs.clone()
+                },
+                weight: 5,
+            })),
             _ => Verdict::Permit,
         }
     }
 
     /// Variant 0 permits everything, and says so: the RIB's batched path.
     fn permits_all(&self, _: Family) -> bool {
-        self.0.load(Ordering::Relaxed) % 4 == 0
+        self.0.load(Ordering::Relaxed) % 5 == 0
+    }
+
+    /// Variants 0 and 4 do not look at the prefix, and say so.
+    fn ignores_prefix(&self, _: Family) -> bool {
+        matches!(self.0.load(Ordering::Relaxed) % 5, 0 | 4)
     }
 }
 

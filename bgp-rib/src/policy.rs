@@ -5,7 +5,8 @@
 //! Adj-RIB-Out (export); `bgp-policy`'s route-maps and prefix-lists implement
 //! the trait, and so can any closure. On import, a policy that says it
 //! permits a whole family ([`Policy::permits_all`]) is asked that once per
-//! UPDATE instead.
+//! UPDATE instead, and one whose answer does not depend on the prefix
+//! ([`Policy::ignores_prefix`]) is asked about one route per UPDATE.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -118,6 +119,20 @@ pub trait Policy {
         let _ = family;
         false
     }
+
+    /// Whether [`evaluate`](Self::evaluate)'s answer for a route of
+    /// `family` (IPv4 or IPv6 unicast) depends only on what the routes of
+    /// one UPDATE share (attributes, weight, source, direction and peer),
+    /// never on the route's prefix or path id: a route-map that sets
+    /// LOCAL_PREF or matches communities, but matches no prefix-list. On
+    /// import the RIB then asks once per UPDATE and family and gives the
+    /// answer to every route of it: one evaluation, and for
+    /// [`Verdict::Modified`] one interned attribute set, instead of one per
+    /// route. The default, `false`, is always correct.
+    fn ignores_prefix(&self, family: Family) -> bool {
+        let _ = family;
+        false
+    }
 }
 
 impl<F: Fn(&PolicyRoute<'_>) -> Verdict> Policy for F {
@@ -139,6 +154,10 @@ impl Policy for PermitAll {
     fn permits_all(&self, _: Family) -> bool {
         true
     }
+
+    fn ignores_prefix(&self, _: Family) -> bool {
+        true
+    }
 }
 
 /// The policy that denies everything (FRR's behaviour for a missing route-map,
@@ -149,5 +168,9 @@ pub struct DenyAll;
 impl Policy for DenyAll {
     fn evaluate(&self, _: &PolicyRoute<'_>) -> Verdict {
         Verdict::Deny
+    }
+
+    fn ignores_prefix(&self, _: Family) -> bool {
+        true
     }
 }

@@ -162,6 +162,21 @@ enum Sweep {
     Fresh,
 }
 
+/// How [`Rib::import_many`] runs the import policy on one family of a
+/// batch of routes.
+#[derive(Clone, Copy, Debug)]
+enum Batch {
+    /// One evaluation per route.
+    Each,
+    /// One answer for the whole batch, not known yet: `true` when the
+    /// policy permits the family entirely (no evaluation), `false` when its
+    /// answer ignores the prefix (one evaluation).
+    Unasked(bool),
+    /// The batch's answer: the set to store (with one reference held for
+    /// the batch), or `None` for a denial.
+    Answered(Option<AttrId>),
+}
+
 /// The source path id of a default-originate Adj-RIB-Out entry.
 const DEFAULT_SRC: u32 = u32::MAX;
 
@@ -1686,33 +1701,99 @@ impl Rib {
     /// checked attributes `id` (borrowed), and stores or removes them. For
     /// a family the policy permits entirely ([`Policy::permits_all`]) the
     /// weighted set is found once for the whole batch and each route is
-    /// stored without a policy call.
+    /// stored without a policy call; for a family whose answer does not
+    /// depend on the prefix ([`Policy::ignores_prefix`]) the policy is
+    /// asked about the batch's first route of the family, and its answer
+    /// (one interned set, or a denial) goes to all of them.
     ///
     /// [`Policy::permits_all`]: crate::Policy::permits_all
+    /// [`Policy::ignores_prefix`]: crate::Policy::ignores_prefix
     fn import_many(&mut self, peer: u16, nlri: &[Nlri], id: AttrId) {
         let mut hints = std::mem::take(&mut self.st.hints);
         self.insert_hints(nlri, &mut hints);
         let p = self.st.peer(peer);
-        let all = [
-            p.cfg.import.permits_all(Family::IPV4_UNICAST),
-            p.cfg.import.permits_all(Family::IPV6_UNICAST),
-        ];
-        let weight = p.cfg.weight;
-        let weighted = (all[0] || all[1]).then(|| self.st.attrs.with_weight(id, weight));
+        let mut batch = [Batch::Each; 2];
+        for (b, fam) in batch
+            .iter_mut()
+            .zip([Family::IPV4_UNICAST, Family::IPV6_UNICAST])
+        {
+            if p.cfg.import.permits_all(fam) {
+                *b = Batch::Unasked(true);
+            } else if p.cfg.import.ignores_prefix(fam) {
+                *b = Batch::Unasked(false);
+            }
+        }
         for (i, n) in nlri.iter().enumerate() {
             let hint = hints.get(i).copied().unwrap_or(InsertHint::NONE);
-            match weighted {
-                Some(w) if all[family_index(&n.prefix)] => {
+            let f = family_index(&n.prefix);
+            let answer = match batch[f] {
+                Batch::Each => {
+                    self.import_one(peer, n.prefix, n.path_id, id, Source::Bgp, hint);
+                    continue;
+                }
+                Batch::Unasked(all) => {
+                    let a = if all {
+                        let weight = self.st.peer(peer).cfg.weight;
+                        Some(self.st.attrs.with_weight(id, weight))
+                    } else {
+                        self.import_answer(peer, n.prefix.trunc(), n.path_id, id, Source::Bgp)
+                    };
+                    batch[f] = Batch::Answered(a);
+                    a
+                }
+                Batch::Answered(a) => a,
+            };
+            match answer {
+                Some(w) => {
                     self.st.attrs.retain(w);
                     self.upsert(peer, n.prefix, n.path_id, w, Source::Bgp, hint);
                 }
-                _ => self.import_one(peer, n.prefix, n.path_id, id, Source::Bgp, hint),
+                None => self.remove_path(peer, n.prefix.trunc(), n.path_id),
             }
         }
-        if let Some(w) = weighted {
-            self.st.attrs.release(w);
+        for b in batch {
+            if let Batch::Answered(Some(w)) = b {
+                self.st.attrs.release(w);
+            }
         }
         self.st.hints = hints;
+    }
+
+    /// Asks the import policy about one route: `None` when it is denied,
+    /// else the (weighted, possibly modified) set to store, with a
+    /// reference for the caller. `id` is borrowed.
+    fn import_answer(
+        &mut self,
+        peer: u16,
+        prefix: IpNet,
+        path_id: Option<u32>,
+        id: AttrId,
+        source: Source,
+    ) -> Option<AttrId> {
+        let verdict = {
+            let p = self.st.peer(peer);
+            p.cfg.import.evaluate(&PolicyRoute {
+                prefix,
+                path_id,
+                attrs: self.st.attrs.get(id),
+                weight: u32::from(p.cfg.weight),
+                source,
+                direction: Direction::Import,
+                peer: &p.cfg.info,
+            })
+        };
+        match verdict {
+            Verdict::Deny => None,
+            Verdict::Permit => {
+                let weight = self.st.peer(peer).cfg.weight;
+                Some(self.st.attrs.with_weight(id, weight))
+            }
+            Verdict::Modified(m) => Some(
+                self.st
+                    .attrs
+                    .intern(m.attrs, u16::try_from(m.weight).unwrap_or(u16::MAX)),
+            ),
+        }
     }
 
     /// Runs the import policy on one route and stores or removes it. `id`
@@ -1727,32 +1808,9 @@ impl Rib {
         hint: InsertHint,
     ) {
         let prefix = prefix.trunc();
-        let verdict = {
-            let p = self.st.peer(peer);
-            p.cfg.import.evaluate(&PolicyRoute {
-                prefix,
-                path_id,
-                attrs: self.st.attrs.get(id),
-                weight: u32::from(p.cfg.weight),
-                source,
-                direction: Direction::Import,
-                peer: &p.cfg.info,
-            })
-        };
-        let weight = self.st.peer(peer).cfg.weight;
-        match verdict {
-            Verdict::Deny => self.remove_path(peer, prefix, path_id),
-            Verdict::Permit => {
-                let id = self.st.attrs.with_weight(id, weight);
-                self.upsert(peer, prefix, path_id, id, source, hint);
-            }
-            Verdict::Modified(m) => {
-                let id = self
-                    .st
-                    .attrs
-                    .intern(m.attrs, u16::try_from(m.weight).unwrap_or(u16::MAX));
-                self.upsert(peer, prefix, path_id, id, source, hint);
-            }
+        match self.import_answer(peer, prefix, path_id, id, source) {
+            None => self.remove_path(peer, prefix, path_id),
+            Some(id) => self.upsert(peer, prefix, path_id, id, source, hint),
         }
     }
 

@@ -50,6 +50,15 @@ fn prefix(i: u8) -> IpNet {
     }
 }
 
+/// Prefix `i` and the `more` prefixes after it in its family (wrapping
+/// round the family's indices, at most all of them).
+fn same_family(i: u8, more: u8) -> Vec<IpNet> {
+    let (lo, n) = if i < 6 { (0, 6) } else { (6, 2) };
+    (0..=more.min(n - 1))
+        .map(|k| prefix(lo + (i - lo + k) % n))
+        .collect()
+}
+
 fn third(p: &IpNet) -> u8 {
     match p {
         IpNet::V4(v) => v.addr().octets()[2],
@@ -64,6 +73,15 @@ fn import_verdict(variant: u8, r: &PolicyRoute<'_>) -> Verdict {
     match variant {
         1 if t % 2 == 1 => Verdict::Deny,
         2 if t % 3 == 0 => Verdict::Modified(Box::new(Modified {
+            attrs: RouteAttrs {
+                local_pref: Some(300),
+                ..r.attrs.clone()
+            },
+            weight: 7,
+        })),
+        // The prefix plays no part ([`Policy::ignores_prefix`]).
+        4 if r.attrs.origin == Origin::Incomplete => Verdict::Deny,
+        4 if r.attrs.med == Some(1) => Verdict::Modified(Box::new(Modified {
             attrs: RouteAttrs {
                 local_pref: Some(300),
                 ..r.attrs.clone()
@@ -103,9 +121,12 @@ struct Spec {
 
 #[derive(Clone, Debug)]
 enum Op {
+    /// One UPDATE: prefix `prefix` and the `more` prefixes after it in its
+    /// family, all with the same attributes.
     Announce {
         peer: usize,
         prefix: u8,
+        more: u8,
         spec: Spec,
     },
     Withdraw {
@@ -148,11 +169,12 @@ fn spec() -> impl Strategy<Value = Spec> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        8 => (0..4usize, 0u8..8, spec()).prop_map(|(peer, prefix, spec)| Op::Announce { peer, prefix, spec }),
+        8 => (0..4usize, 0u8..8, prop_oneof![3 => Just(0u8), 1 => 1u8..4], spec())
+            .prop_map(|(peer, prefix, more, spec)| Op::Announce { peer, prefix, more, spec }),
         3 => (0..4usize, 0u8..8).prop_map(|(peer, prefix)| Op::Withdraw { peer, prefix }),
         1 => (0..4usize).prop_map(Op::Down),
         1 => (0..4usize).prop_map(Op::Up),
-        1 => (0..4usize, 0u8..4).prop_map(|(p, v)| Op::Import(p, v)),
+        1 => (0..4usize, 0u8..5).prop_map(|(p, v)| Op::Import(p, v)),
         1 => (0..4usize, 0u8..3).prop_map(|(p, v)| Op::Export(p, v)),
         1 => Just(Op::ToggleNextHop),
         2 => (0..4usize).prop_map(Op::Defer),
@@ -401,7 +423,9 @@ struct Harness {
 
 /// An import policy of the model's variant `v`. Variants 0 and 3 both
 /// permit everything; 0 says so ([`Policy::permits_all`], the RIB's batched
-/// path), 3 does not (a policy call per route).
+/// path), 3 does not (a policy call per route). Variant 4 looks at the
+/// attributes only and says so ([`Policy::ignores_prefix`]: one call per
+/// UPDATE).
 struct Import(u8);
 
 impl Policy for Import {
@@ -411,6 +435,10 @@ impl Policy for Import {
 
     fn permits_all(&self, _: Family) -> bool {
         self.0 == 0
+    }
+
+    fn ignores_prefix(&self, _: Family) -> bool {
+        self.0 == 4
     }
 }
 
@@ -470,17 +498,19 @@ impl Harness {
             Op::Announce {
                 peer,
                 prefix: pi,
+                more,
                 spec,
             } => {
                 if !m.up[*peer] {
                     return;
                 }
-                let p = prefix(*pi);
-                let a = attrs_of(*peer, &p, spec);
-                m.sent[*peer].insert(p, a.clone());
-                self.rib
-                    .announce(self.ids[*peer], a, &[Nlri::new(p)])
-                    .unwrap();
+                let ps = same_family(*pi, *more);
+                let a = attrs_of(*peer, &ps[0], spec);
+                for p in &ps {
+                    m.sent[*peer].insert(*p, a.clone());
+                }
+                let nlri: Vec<Nlri> = ps.iter().map(|p| Nlri::new(*p)).collect();
+                self.rib.announce(self.ids[*peer], a, &nlri).unwrap();
             }
             Op::Withdraw { peer, prefix: pi } => {
                 if !m.up[*peer] {
