@@ -21,15 +21,15 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 use bgp_rib::policy::{Direction, Modified, PeerInfo, Policy, PolicyRoute, Source, Verdict};
-use bgp_wire::RouteAttrs;
 use bgp_wire::attr::{AsSegment, NextHop, Origin, SegmentType};
 use bgp_wire::codepoint::Role;
+use bgp_wire::{Family, RouteAttrs};
 use ipnet::IpNet;
 
 use crate::Action;
 use crate::config::Config;
 use crate::parse::ParseError;
-use crate::prefix_list::AddrFamily;
+use crate::prefix_list::{AddrFamily, PrefixMatch};
 use crate::route_map::{ExitPolicy, Match, Set};
 
 /// Keys of [`Evaluator::evaluate_keyed`] below this index a vector.
@@ -46,6 +46,9 @@ const CALL_DEPTH: u8 = 10;
 pub struct Policies {
     config: Config,
     maps: Vec<CMap>,
+    /// Per prefix-list (index in the config): whether it permits every
+    /// prefix of its family ([`PrefixListPolicy`]'s `permits_all`).
+    lists_permit_all: Vec<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -54,6 +57,8 @@ struct CMap {
     /// Prefix-lists this map and the maps it calls match the route's prefix
     /// against (for [`Evaluator`]).
     prefix_lists: Vec<u32>,
+    /// Whether the map permits every route unchanged ([`map_permits_all`]).
+    permits_all: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +118,7 @@ impl Policies {
             .iter()
             .map(|m| CMap {
                 prefix_lists: Vec::new(),
+                permits_all: false,
                 entries: m
                     .entries()
                     .iter()
@@ -213,8 +219,14 @@ impl Policies {
                 }
             }
             maps[m].prefix_lists = lists;
+            maps[m].permits_all = map_permits_all(&maps[m].entries);
         }
-        Self { config, maps }
+        let lists_permit_all = config.prefix_lists().iter().map(list_permits_all).collect();
+        Self {
+            config,
+            maps,
+            lists_permit_all,
+        }
     }
 
     /// Parses policy statements ([`Config::parse`]) and compiles them.
@@ -250,8 +262,14 @@ impl Policies {
     /// although [`PrefixList::permits`](crate::PrefixList::permits) and a
     /// route-map `match` on it permit nothing (FRR agrees on the latter).
     pub fn prefix_list(&self, family: AddrFamily, name: &str) -> PrefixListPolicy<'_> {
+        let i = self
+            .config
+            .prefix_lists()
+            .iter()
+            .position(|l| l.family() == family && l.name() == name);
         PrefixListPolicy {
-            list: self.config.prefix_list(family, name),
+            list: i.map(|i| &self.config.prefix_lists()[i]),
+            permits_all: i.is_some_and(|i| self.lists_permit_all[i]),
         }
     }
 
@@ -387,12 +405,89 @@ impl Policy for RouteMapPolicy<'_> {
         let (permit, work) = self.run(route, &mut Live, None);
         verdict(permit, work.attrs.as_ref(), work.weight, route)
     }
+
+    /// `true` when the map's answer cannot depend on the route and is
+    /// "permit, unchanged": read in order, its entries up to and including
+    /// the first one without `match` clauses are all `permit` entries with
+    /// no `set`, no `call` of an existing route-map and the default exit
+    /// (`on-match` absent). FRR's common `route-map ALLOW permit 10`, which
+    /// `bgp ebgp-requires-policy` ([RFC 8212]) makes eBGP sessions name,
+    /// is such a map. A map for which this cannot be told without the route
+    /// (a `deny` entry that might match, say) gives `false`: the RIB then
+    /// asks [`evaluate`](Policy::evaluate) per route, which is always
+    /// correct. Computed once when the [`Policies`] are compiled. The same
+    /// answer for every family: route-maps do not depend on it.
+    ///
+    /// [RFC 8212]: https://www.rfc-editor.org/rfc/rfc8212
+    fn permits_all(&self, _family: Family) -> bool {
+        self.map
+            .is_some_and(|m| self.policies.maps[m as usize].permits_all)
+    }
+
+    /// `true` when neither the map nor a map it calls matches the route's
+    /// prefix against a prefix-list that exists (`match ip address
+    /// prefix-list`): its other matches and its sets read only the
+    /// attributes, the weight, the source and the peer. A route-map that
+    /// does not exist denies everything, and so ignores the prefix too.
+    fn ignores_prefix(&self, _family: Family) -> bool {
+        self.map
+            .is_none_or(|m| self.policies.maps[m as usize].prefix_lists.is_empty())
+    }
+}
+
+/// Whether a compiled route-map permits every route unchanged, by its
+/// entries alone (see [`RouteMapPolicy`]'s `permits_all`).
+fn map_permits_all(entries: &[CEntry]) -> bool {
+    for e in entries {
+        // A permit entry without sets, calls or `on-match` answers "permit,
+        // unchanged" if it matches and passes the route on if it does not.
+        // A call of a route-map that does not exist is skipped (FRR).
+        let plain = e.action == Action::Permit
+            && e.sets.is_empty()
+            && matches!(e.call, None | Some(None))
+            && e.exit == ExitPolicy::Exit;
+        if !plain {
+            return false;
+        }
+        if e.matches.is_empty() {
+            return true;
+        }
+    }
+    // Routes no entry matches are denied.
+    false
+}
+
+/// Whether a prefix-list, as a neighbor's filter ([`PrefixListPolicy`]),
+/// permits every prefix of its family: it has no entries (FRR then lets
+/// everything through), or a `permit` of the whole address space at every
+/// length (`any`, `0.0.0.0/0 le 32`, `::/0 le 128`) comes before any
+/// `deny` entry. A `deny` entry first gives `false`, even when earlier
+/// permits shadow it: `false` is always correct, only slower.
+fn list_permits_all(l: &crate::prefix_list::PrefixList) -> bool {
+    if l.entries().is_empty() {
+        return true;
+    }
+    let fam = l.family();
+    for e in l.entries() {
+        if e.action == Action::Deny {
+            return false;
+        }
+        let whole = match e.matcher {
+            PrefixMatch::Any => true,
+            PrefixMatch::Prefix { prefix, .. } => prefix.prefix_len() == 0,
+        };
+        if whole && e.len_range(fam) == (0, fam.max_len()) {
+            return true;
+        }
+    }
+    false
 }
 
 /// A prefix-list of a [`Policies`], as a [`Policy`].
 #[derive(Clone, Copy, Debug)]
 pub struct PrefixListPolicy<'p> {
     list: Option<&'p crate::prefix_list::PrefixList>,
+    permits_all: bool,
 }
 
 impl Policy for PrefixListPolicy<'_> {
@@ -405,6 +500,42 @@ impl Policy for PrefixListPolicy<'_> {
         } else {
             Verdict::Deny
         }
+    }
+
+    /// `true` when the list has no entries (it then permits every route of
+    /// any family), or when it is of `family`'s address family and a
+    /// `permit` of the whole address space at every length (`any`,
+    /// `0.0.0.0/0 le 32`, `::/0 le 128`) comes before its first `deny`
+    /// entry. Otherwise `false`, which is always correct. Computed once
+    /// when the [`Policies`] are compiled.
+    fn permits_all(&self, family: Family) -> bool {
+        let Some(l) = self.list else { return false };
+        if l.entries().is_empty() {
+            return true;
+        }
+        let fam = if family == Family::IPV4_UNICAST {
+            AddrFamily::Ipv4
+        } else if family == Family::IPV6_UNICAST {
+            AddrFamily::Ipv6
+        } else {
+            return false;
+        };
+        self.permits_all && l.family() == fam
+    }
+
+    /// `true` when the answer is the same for every route of `family`: the
+    /// list does not exist or is of the other address family (it denies
+    /// them all), has no entries, or permits them all.
+    fn ignores_prefix(&self, family: Family) -> bool {
+        let Some(l) = self.list else { return true };
+        let fam = if family == Family::IPV4_UNICAST {
+            AddrFamily::Ipv4
+        } else if family == Family::IPV6_UNICAST {
+            AddrFamily::Ipv6
+        } else {
+            return false;
+        };
+        l.entries().is_empty() || l.family() != fam || self.permits_all
     }
 }
 
@@ -1335,5 +1466,237 @@ route-map TO-HOSTS permit 10
             }
         }
         assert!(ev.len() <= sets.len());
+    }
+
+    /// What `permits_all` says of common route-maps and prefix-lists, and
+    /// that the routes agree where it says `true`.
+    #[test]
+    fn permits_all_of_maps_and_lists() {
+        let p = Policies::parse(
+            "ip prefix-list ANY seq 5 permit any\n\
+             ip prefix-list ALL4 seq 5 permit 10.0.0.0/8 le 24\n\
+             ip prefix-list ALL4 seq 10 permit 0.0.0.0/0 le 32\n\
+             ip prefix-list ALL4 seq 15 deny any\n\
+             ip prefix-list HOSTS seq 5 permit 0.0.0.0/0 ge 32\n\
+             ip prefix-list NODEFAULT seq 5 deny 0.0.0.0/0\n\
+             ip prefix-list NODEFAULT seq 10 permit any\n\
+             ip prefix-list GE1 seq 5 permit 0.0.0.0/0 ge 1 le 32\n\
+             ip prefix-list EMPTY description nothing here\n\
+             ipv6 prefix-list ANY6 seq 5 permit ::/0 le 128\n\
+             route-map ALLOW permit 10\n\
+             route-map HOSTS-FIRST permit 10\n match ip address prefix-list HOSTS\n\
+             route-map HOSTS-FIRST permit 20\n\
+             route-map MISSING-CALL permit 10\n call NOPE\n\
+             route-map LP permit 10\n set local-preference 200\n\
+             route-map DENY-SOME deny 10\n match ip address prefix-list HOSTS\n\
+             route-map DENY-SOME permit 20\n\
+             route-map ONLY-HOSTS permit 10\n match ip address prefix-list HOSTS\n\
+             route-map NEXT permit 10\n on-match next\n\
+             route-map NEXT permit 20\n\
+             route-map CALLS permit 10\n call ALLOW\n\
+             route-map EMPTY-MAP permit 10\n match metric 3\n\
+             route-map EMPTY-MAP deny 20\n",
+        )
+        .unwrap();
+        let (v4, v6) = (Family::IPV4_UNICAST, Family::IPV6_UNICAST);
+        for (name, want) in [
+            ("ALLOW", true),
+            ("HOSTS-FIRST", true),
+            ("MISSING-CALL", true),
+            ("LP", false),
+            ("DENY-SOME", false),
+            ("ONLY-HOSTS", false),
+            // Correct answers that the conservative rule does not find.
+            ("NEXT", false),
+            ("CALLS", false),
+            ("EMPTY-MAP", false),
+            ("NO-SUCH-MAP", false),
+        ] {
+            let m = p.route_map(name);
+            assert_eq!(m.permits_all(v4), want, "{name}");
+            assert_eq!(m.permits_all(v6), want, "{name}");
+        }
+        let l4 = |n: &str| p.prefix_list(AddrFamily::Ipv4, n);
+        assert!(l4("ANY").permits_all(v4));
+        assert!(
+            !l4("ANY").permits_all(v6),
+            "an IPv4 list denies IPv6 routes"
+        );
+        assert!(l4("ALL4").permits_all(v4));
+        assert!(!l4("HOSTS").permits_all(v4));
+        assert!(!l4("NODEFAULT").permits_all(v4));
+        assert!(!l4("GE1").permits_all(v4), "the default route is denied");
+        assert!(l4("EMPTY").permits_all(v4) && l4("EMPTY").permits_all(v6));
+        assert!(!l4("NO-SUCH-LIST").permits_all(v4));
+        assert!(!l4("ANY").permits_all(Family::IPV4_MULTICAST));
+        let l6 = p.prefix_list(AddrFamily::Ipv6, "ANY6");
+        assert!(l6.permits_all(v6) && !l6.permits_all(v4));
+
+        // Answers that do not depend on the prefix.
+        for (name, want) in [
+            ("ALLOW", true),
+            ("LP", true),
+            ("CALLS", true),
+            ("NEXT", true),
+            ("EMPTY-MAP", true),
+            ("NO-SUCH-MAP", true),
+            ("HOSTS-FIRST", false),
+            ("DENY-SOME", false),
+            ("ONLY-HOSTS", false),
+        ] {
+            assert_eq!(p.route_map(name).ignores_prefix(v4), want, "{name}");
+        }
+        assert!(!l4("HOSTS").ignores_prefix(v4));
+        assert!(l4("HOSTS").ignores_prefix(v6), "denies every IPv6 route");
+        assert!(l4("ANY").ignores_prefix(v4) && l4("EMPTY").ignores_prefix(v4));
+        assert!(l4("NO-SUCH-LIST").ignores_prefix(v4));
+        assert!(!l4("ANY").ignores_prefix(Family::IPV4_MULTICAST));
+
+        let (peer, a) = (peer(), attrs(&[65001], &[]));
+        for prefix in ["0.0.0.0/0", "10.1.2.3/32", "10.0.0.0/8", "192.0.2.0/24"] {
+            let r = route(prefix, &a, &peer);
+            for n in ["ALLOW", "HOSTS-FIRST", "MISSING-CALL"] {
+                assert_eq!(p.route_map(n).evaluate(&r), Verdict::Permit, "{n} {prefix}");
+            }
+            for n in ["ANY", "ALL4", "EMPTY"] {
+                assert_eq!(l4(n).evaluate(&r), Verdict::Permit, "{n} {prefix}");
+            }
+        }
+    }
+
+    use proptest::prelude::*;
+
+    const LIST4: &[&str] = &[
+        "any",
+        "0.0.0.0/0 le 32",
+        "0.0.0.0/0 ge 1 le 32",
+        "0.0.0.0/0 le 31",
+        "0.0.0.0/0",
+        "0.0.0.0/0 ge 32",
+        "10.0.0.0/8 le 32",
+    ];
+    const LIST6: &[&str] = &["any", "::/0 le 128", "::/0 ge 1", "2001:db8::/32 le 128"];
+    const MATCHES: &[&str] = &[
+        "",
+        " match ip address prefix-list L\n",
+        " match ipv6 address prefix-list L6\n",
+        " match metric 5\n",
+        " match ip address prefix-list NOPE\n",
+    ];
+    const SETS: &[&str] = &[
+        "",
+        " set metric 5\n",
+        " set weight 0\n",
+        " set local-preference 100\n",
+        " set community 65000:1 additive\n",
+    ];
+    const TAILS: &[&str] = &[
+        "",
+        " on-match next\n",
+        " on-match goto GOTO\n",
+        " call NOPE\n",
+        " call OTHER\n",
+    ];
+
+    /// A policy text from the pieces above: prefix-lists L and L6, the
+    /// route-map M under test and OTHER, which M may call.
+    fn policy_text() -> impl Strategy<Value = String> {
+        let list = |pieces: &'static [&'static str]| {
+            proptest::collection::vec((any::<bool>(), proptest::sample::select(pieces)), 0..4)
+        };
+        let entry = (
+            any::<bool>(),
+            proptest::sample::select(MATCHES),
+            proptest::sample::select(SETS),
+            proptest::sample::select(TAILS),
+        );
+        (
+            list(LIST4),
+            list(LIST6),
+            proptest::collection::vec(entry, 1..5),
+        )
+            .prop_map(|(l4, l6, entries)| {
+                let mut t = String::from("route-map OTHER permit 10\n set metric 9\n");
+                for (k, (permit, m)) in l4.iter().enumerate() {
+                    let a = if *permit { "permit" } else { "deny" };
+                    t += &format!("ip prefix-list L seq {} {a} {m}\n", 5 * (k + 1));
+                }
+                if l4.is_empty() {
+                    t += "ip prefix-list L description empty\n";
+                }
+                for (k, (permit, m)) in l6.iter().enumerate() {
+                    let a = if *permit { "permit" } else { "deny" };
+                    t += &format!("ipv6 prefix-list L6 seq {} {a} {m}\n", 5 * (k + 1));
+                }
+                for (k, (permit, m, s, tail)) in entries.iter().enumerate() {
+                    let a = if *permit { "permit" } else { "deny" };
+                    let seq = 10 * (k + 1);
+                    let tail = tail.replace("GOTO", &(seq + 15).to_string());
+                    t += &format!("route-map M {a} {seq}\n{m}{s}{tail}");
+                }
+                t
+            })
+    }
+
+    /// A prefix, a second prefix of the same family, a MED and a weight.
+    fn any_route() -> impl Strategy<Value = (IpNet, IpNet, Option<u32>, u32)> {
+        (
+            any::<bool>(),
+            any::<[u128; 2]>(),
+            any::<[u8; 2]>(),
+            proptest::sample::select(&[None, Some(5), Some(7)][..]),
+            0..2u32,
+        )
+            .prop_map(|(v6, bits, lens, med, weight)| {
+                let net = |b: u128, len: u8| {
+                    if v6 {
+                        IpNet::new(IpAddr::V6(b.into()), len % 129).unwrap()
+                    } else {
+                        IpNet::new(IpAddr::V4(((b >> 96) as u32).into()), len % 33).unwrap()
+                    }
+                    .trunc()
+                };
+                (net(bits[0], lens[0]), net(bits[1], lens[1]), med, weight)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Where a route-map or prefix-list says it permits a whole family,
+        /// it permits every route of it unchanged; where it says it ignores
+        /// the prefix, two routes that differ only in their prefixes get the
+        /// same answer.
+        #[test]
+        fn permits_all_and_ignores_prefix_are_never_wrong(
+            text in policy_text(),
+            routes in proptest::collection::vec(any_route(), 1..24),
+        ) {
+            let p = Policies::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            let peer = peer();
+            let policies: [(&str, &dyn Policy); 3] = [
+                ("M", &p.route_map("M")),
+                ("L", &p.prefix_list(AddrFamily::Ipv4, "L")),
+                ("L6", &p.prefix_list(AddrFamily::Ipv6, "L6")),
+            ];
+            for (prefix, twin, med, weight) in routes {
+                let family = match prefix {
+                    IpNet::V4(_) => Family::IPV4_UNICAST,
+                    IpNet::V6(_) => Family::IPV6_UNICAST,
+                };
+                let a = RouteAttrs { med, ..attrs(&[65001], &[]) };
+                let r = PolicyRoute { prefix, weight, ..route("0.0.0.0/0", &a, &peer) };
+                for (name, pol) in policies {
+                    let v = pol.evaluate(&r);
+                    if pol.permits_all(family) {
+                        prop_assert_eq!(&v, &Verdict::Permit, "{} {}\n{}", name, prefix, text);
+                    }
+                    if pol.ignores_prefix(family) {
+                        let t = pol.evaluate(&PolicyRoute { prefix: twin, ..r });
+                        prop_assert_eq!(&t, &v, "{} {} {}\n{}", name, prefix, twin, text);
+                    }
+                }
+            }
+        }
     }
 }

@@ -16,7 +16,12 @@
 //!   [`Policies::prefix_list`] give [`Policy`](bgp_rib::policy::Policy)
 //!   handles; [`RouteMapPolicy::evaluate_traced`] also reports which entries
 //!   matched; [`Evaluator`] remembers answers per attribute set for full
-//!   tables.
+//!   tables. The handles tell a RIB when it may skip them or ask once per
+//!   UPDATE: `route-map ALLOW permit 10` permits everything
+//!   ([`Policy::permits_all`](bgp_rib::policy::Policy::permits_all)), and
+//!   a route-map that matches no prefix-list gives every route of an
+//!   UPDATE the same answer
+//!   ([`Policy::ignores_prefix`](bgp_rib::policy::Policy::ignores_prefix)).
 //!
 //! The semantics are FRR's ([FRR: Filtering], [FRR: Route Maps], [FRR: BGP]);
 //! `examples/policy-check` and its test compare them with FRR's bgpd route
