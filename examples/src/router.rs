@@ -1503,17 +1503,51 @@ impl Policy for NeighborPolicy {
         }
     }
 
-    /// A family with neither a prefix-list nor a route-map (and not denied
-    /// for want of one) permits everything: the RIB then skips the call.
+    /// A family (not denied for want of a policy) whose prefix-list and
+    /// route-map, where configured, each permit everything unchanged
+    /// (`route-map ALLOW permit 10`, `ip prefix-list ANY permit any`)
+    /// permits everything: the RIB then skips the call per route.
     fn permits_all(&self, family: Family) -> bool {
-        let i = if family == Family::IPV4_UNICAST {
-            0
-        } else if family == Family::IPV6_UNICAST {
-            1
-        } else {
+        let Some((i, fam)) = af_slot(family) else {
             return false;
         };
-        matches!(&self.af[i], (None, None, false))
+        let (pl, rm, deny) = &self.af[i];
+        !*deny
+            && pl
+                .as_ref()
+                .is_none_or(|pl| self.policies.prefix_list(fam, pl).permits_all(family))
+            && rm
+                .as_ref()
+                .is_none_or(|rm| self.policies.route_map(rm).permits_all(family))
+    }
+
+    /// Denied for want of a policy, or a prefix-list and route-map that
+    /// each ignore the prefix (`route-map FROM-TRANSIT permit 10` with
+    /// `set local-preference 80`): the RIB asks once per UPDATE.
+    fn ignores_prefix(&self, family: Family) -> bool {
+        let Some((i, fam)) = af_slot(family) else {
+            return false;
+        };
+        let (pl, rm, deny) = &self.af[i];
+        *deny
+            || pl
+                .as_ref()
+                .is_none_or(|pl| self.policies.prefix_list(fam, pl).ignores_prefix(family))
+                && rm
+                    .as_ref()
+                    .is_none_or(|rm| self.policies.route_map(rm).ignores_prefix(family))
+    }
+}
+
+/// The slot of [`NeighborPolicy::af`] and the prefix-list family of a
+/// unicast family.
+fn af_slot(family: Family) -> Option<(usize, AddrFamily)> {
+    if family == Family::IPV4_UNICAST {
+        Some((0, AddrFamily::Ipv4))
+    } else if family == Family::IPV6_UNICAST {
+        Some((1, AddrFamily::Ipv6))
+    } else {
+        None
     }
 }
 
@@ -1611,4 +1645,53 @@ fn peer_config(
         pc.default_originate = Some(DefaultOriginate { condition });
     }
     pc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A neighbor's policy permits a whole family only when each of its
+    /// configured filters does, and never when it is denied for want of one.
+    #[test]
+    fn neighbor_policy_permits_all() {
+        let policies = Arc::new(
+            Policies::parse(
+                "ip prefix-list ANY seq 5 permit any\n\
+                 ip prefix-list HOSTS seq 5 permit 0.0.0.0/0 ge 32\n\
+                 route-map ALLOW permit 10\n\
+                 route-map LP permit 10\n set local-preference 200\n",
+            )
+            .unwrap(),
+        );
+        let s = |x: &str| Some(x.to_string());
+        let case = |pl: Option<String>, rm: Option<String>, deny: bool| NeighborPolicy {
+            policies: Arc::clone(&policies),
+            af: [(pl, rm, deny), (None, None, false)],
+        };
+        let v4 = Family::IPV4_UNICAST;
+        assert!(case(None, None, false).permits_all(v4));
+        assert!(
+            !case(None, None, true).permits_all(v4),
+            "ebgp-requires-policy"
+        );
+        assert!(case(None, s("ALLOW"), false).permits_all(v4));
+        assert!(case(s("ANY"), s("ALLOW"), false).permits_all(v4));
+        assert!(!case(s("HOSTS"), s("ALLOW"), false).permits_all(v4));
+        assert!(!case(s("ANY"), s("LP"), false).permits_all(v4));
+        assert!(!case(s("NOPE"), None, false).permits_all(v4));
+        assert!(!case(None, s("NOPE"), false).permits_all(v4));
+        // The IPv6 slot has nothing configured.
+        assert!(case(s("HOSTS"), None, false).permits_all(Family::IPV6_UNICAST));
+        assert!(!case(None, None, false).permits_all(Family::IPV4_MULTICAST));
+
+        assert!(
+            case(None, None, true).ignores_prefix(v4),
+            "denies everything"
+        );
+        assert!(case(None, s("LP"), false).ignores_prefix(v4));
+        assert!(case(s("ANY"), s("LP"), false).ignores_prefix(v4));
+        assert!(!case(s("HOSTS"), s("LP"), false).ignores_prefix(v4));
+        assert!(!case(s("HOSTS"), None, false).ignores_prefix(v4));
+    }
 }
