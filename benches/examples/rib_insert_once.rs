@@ -20,6 +20,16 @@
 //! writing to as many fresh pages takes by itself: the part of the time
 //! that is the kernel handing out memory.
 //!
+//! With `route-map` the peer's import policy is bgp-policy's
+//! `route-map ALLOW permit 10`, which says it permits everything
+//! (`Policy::permits_all`), so the RIB skips it per route. With
+//! `route-map-lp` the map is `route-map LP permit 10` with
+//! `set local-preference 200`: every route is permitted with a changed
+//! attribute set, and the map says that its answer ignores the prefix
+//! (`Policy::ignores_prefix`), so the RIB asks it once per UPDATE. With
+//! `-each` appended (`route-map-each`, `route-map-lp-each`) the same map
+//! is asked about every route.
+//!
 //! With `churn` (or `churn-out`, adding one established eBGP peer whose
 //! Adj-RIB-Out is drained too) it loads the IPv4 table and then replays the
 //! one-day churn as the `rib` bench does; `replay` is then the function to
@@ -27,9 +37,12 @@
 #![allow(missing_docs)]
 #![allow(clippy::disallowed_methods)] // a benchmark harness reads the clock
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use bgp_benches::rib_data::{self, ChurnOp};
+use bgp_policy::Policies;
+use bgp_rib::policy::{Policy, PolicyRoute};
 use bgp_rib::{PeerConfig, PeerId, Rib, RibConfig};
 use bgp_wire::Nlri;
 
@@ -83,9 +96,24 @@ fn main() {
     }
     let n: usize = input.iter().map(|x| x.1.len()).sum();
     let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
-    let p = rib
-        .add_peer(PeerConfig::new(rib_data::peer_info(0, 64600)))
-        .unwrap();
+    let mut pc = PeerConfig::new(rib_data::peer_info(0, 64600));
+    if mode.starts_with("route-map") {
+        let policies: &'static Policies = Box::leak(Box::new(
+            Policies::parse(
+                "route-map ALLOW permit 10\n\
+                 route-map LP permit 10\n set local-preference 200\n",
+            )
+            .unwrap(),
+        ));
+        let map = policies.route_map(if mode.contains("-lp") { "LP" } else { "ALLOW" });
+        pc.import = if !mode.ends_with("-each") {
+            Arc::new(map)
+        } else {
+            // The same answers, without `permits_all` and `ignores_prefix`.
+            Arc::new(move |r: &PolicyRoute<'_>| map.evaluate(r))
+        };
+    }
+    let p = rib.add_peer(pc).unwrap();
     let speaker = mode == "speaker" || mode == "shuffled" || deferred;
     if speaker || churn {
         rib.peer_up(p).unwrap();
