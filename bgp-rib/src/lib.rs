@@ -24,9 +24,10 @@
 //! * [`decision`]: the decision process as an explicit procedure returning
 //!   the winner and the [`DecisionStep`] that decided.
 //! * [`policy::Policy`]: import and export hooks, which `bgp-policy`'s
-//!   route-maps implement (this crate does not depend on it). On import a
-//!   policy that permits a whole family is not called per route, and one
-//!   whose answer ignores the prefix is called once per UPDATE.
+//!   route-maps implement (this crate does not depend on it). A policy
+//!   that permits a whole family is not called per route, and one whose
+//!   answer ignores the prefix is called once per UPDATE (import) or per
+//!   attribute set in a drain (export).
 //! * [`PeerConfig`]: route-reflector and route-server clients, next-hop
 //!   handling, `allowas-in`, private-AS removal, soft reconfiguration,
 //!   default-originate, ADD-PATH send.

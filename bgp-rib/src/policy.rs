@@ -6,7 +6,9 @@
 //! the trait, and so can any closure. On import, a policy that says it
 //! permits a whole family ([`Policy::permits_all`]) is asked that once per
 //! UPDATE instead, and one whose answer does not depend on the prefix
-//! ([`Policy::ignores_prefix`]) is asked about one route per UPDATE.
+//! ([`Policy::ignores_prefix`]) is asked about one route per UPDATE. On
+//! export the same two let a drain skip the policy, or ask it once per
+//! attribute set.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -112,9 +114,9 @@ pub trait Policy {
     /// [`Verdict::Permit`] for every route of `family` (IPv4 or IPv6
     /// unicast), whatever its prefix, attributes or peer: a session with
     /// no policy configured for the family. The RIB asks once per UPDATE
-    /// and, on `true`, stores the routes without calling `evaluate` for
-    /// each, as FRR skips a route-map that is not configured. The default,
-    /// `false`, is always correct.
+    /// (import) or drain (export) and, on `true`, stores or sends the
+    /// routes without calling `evaluate` for each, as FRR skips a route-map
+    /// that is not configured. The default, `false`, is always correct.
     fn permits_all(&self, family: Family) -> bool {
         let _ = family;
         false
@@ -128,7 +130,9 @@ pub trait Policy {
     /// import the RIB then asks once per UPDATE and family and gives the
     /// answer to every route of it: one evaluation, and for
     /// [`Verdict::Modified`] one interned attribute set, instead of one per
-    /// route. The default, `false`, is always correct.
+    /// route. On export it asks once per attribute set, weight and source
+    /// in each drain of the peer's Adj-RIB-Out. The default, `false`, is
+    /// always correct.
     fn ignores_prefix(&self, family: Family) -> bool {
         let _ = family;
         false

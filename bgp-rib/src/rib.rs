@@ -1726,6 +1726,12 @@ impl Rib {
         for (i, n) in nlri.iter().enumerate() {
             let hint = hints.get(i).copied().unwrap_or(InsertHint::NONE);
             let f = family_index(&n.prefix);
+            // The usual case first: the batch's set is known.
+            if let Batch::Answered(Some(w)) = batch[f] {
+                self.st.attrs.retain(w);
+                self.upsert(peer, n.prefix, n.path_id, w, Source::Bgp, hint);
+                continue;
+            }
             let answer = match batch[f] {
                 Batch::Each => {
                     self.import_one(peer, n.prefix, n.path_id, id, Source::Bgp, hint);
@@ -1967,6 +1973,27 @@ struct ExportCache {
     stage1: FxHashMap<(u16, AttrId, bool), Option<AttrId>>,
     /// attributes permitted by policy → attributes sent.
     stage2: FxHashMap<AttrId, AttrId>,
+    /// Per family (IPv4, IPv6), once asked: how the export policy is run.
+    kind: [Option<ExportKind>; 2],
+    /// For a policy that ignores the prefix: (attributes before policy,
+    /// weight, source, IPv6?) → attributes sent, or `None` when denied.
+    answers: FxHashMap<(AttrId, u16, Source, bool), Option<AttrId>>,
+}
+
+/// How a drain runs a peer's export policy on one family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ExportKind {
+    /// It permits everything ([`Policy::permits_all`]): not called.
+    ///
+    /// [`Policy::permits_all`]: crate::Policy::permits_all
+    PermitAll,
+    /// Its answer ignores the prefix ([`Policy::ignores_prefix`]): called
+    /// once per attribute set, weight and source.
+    ///
+    /// [`Policy::ignores_prefix`]: crate::Policy::ignores_prefix
+    PerSet,
+    /// Called for every route.
+    PerRoute,
 }
 
 impl ExportCache {
@@ -1975,6 +2002,9 @@ impl ExportCache {
             t.release(id);
         }
         for id in self.stage2.into_values() {
+            t.release(id);
+        }
+        for id in self.answers.into_values().flatten() {
             t.release(id);
         }
     }
@@ -2384,39 +2414,76 @@ impl State {
                 s
             }
         }?;
+        let fam = usize::from(v6);
+        let kind = *cache.kind[fam].get_or_insert_with(|| {
+            let policy = &self.peer(t).cfg.export;
+            let family = [Family::IPV4_UNICAST, Family::IPV6_UNICAST][fam];
+            if policy.permits_all(family) {
+                ExportKind::PermitAll
+            } else if policy.ignores_prefix(family) {
+                ExportKind::PerSet
+            } else {
+                ExportKind::PerRoute
+            }
+        });
+        if kind == ExportKind::PermitAll {
+            return Some(self.sent_attrs(t, s1, cache));
+        }
+        let weight = self.attrs.weight(p.attrs);
+        let key = (s1, weight, p.source(), v6);
+        if kind == ExportKind::PerSet {
+            if let Some(&answer) = cache.answers.get(&key) {
+                if let Some(id) = answer {
+                    self.attrs.retain(id);
+                }
+                return answer;
+            }
+        }
         let verdict = {
             let tp = self.peer(t);
             tp.cfg.export.evaluate(&PolicyRoute {
                 prefix,
                 path_id: p.path_id(),
                 attrs: self.attrs.get(s1),
-                weight: u32::from(self.attrs.weight(p.attrs)),
+                weight: u32::from(weight),
                 source: p.source(),
                 direction: Direction::Export,
                 peer: &tp.cfg.info,
             })
         };
-        match verdict {
+        let answer = match verdict {
             Verdict::Deny => None,
-            Verdict::Permit => {
-                let id = match cache.stage2.get(&s1) {
-                    Some(id) => *id,
-                    None => {
-                        let a = (**self.attrs.get(s1)).clone();
-                        let a = self.transform2(t, a);
-                        let id = self.attrs.intern(a, 0);
-                        cache.stage2.insert(s1, id);
-                        id
-                    }
-                };
-                self.attrs.retain(id);
-                Some(id)
-            }
+            Verdict::Permit => Some(self.sent_attrs(t, s1, cache)),
             Verdict::Modified(m) => {
                 let a = self.transform2(t, m.attrs);
                 Some(self.attrs.intern(a, 0))
             }
+        };
+        if kind == ExportKind::PerSet {
+            // The memo keeps a reference of its own.
+            if let Some(id) = answer {
+                self.attrs.retain(id);
+            }
+            cache.answers.insert(key, answer);
         }
+        answer
+    }
+
+    /// The attributes sent to `t` for `s1` (attributes before policy) that
+    /// its policy permitted unchanged, with one reference for the caller.
+    fn sent_attrs(&mut self, t: u16, s1: AttrId, cache: &mut ExportCache) -> AttrId {
+        let id = match cache.stage2.get(&s1) {
+            Some(id) => *id,
+            None => {
+                let a = (**self.attrs.get(s1)).clone();
+                let a = self.transform2(t, a);
+                let id = self.attrs.intern(a, 0);
+                cache.stage2.insert(s1, id);
+                id
+            }
+        };
+        self.attrs.retain(id);
+        id
     }
 
     /// The propagation rules and the attribute changes before export

@@ -104,6 +104,16 @@ fn export_verdict(variant: u8, r: &PolicyRoute<'_>) -> Verdict {
                 weight: r.weight,
             }))
         }
+        // The prefix plays no part ([`Policy::ignores_prefix`]).
+        3 if r.attrs.med == Some(2) => Verdict::Deny,
+        3 if r.attrs.origin == Origin::Egp => {
+            let mut a = r.attrs.clone();
+            a.communities.push(Community::new(65000, 3));
+            Verdict::Modified(Box::new(Modified {
+                attrs: a,
+                weight: r.weight,
+            }))
+        }
         _ => Verdict::Permit,
     }
 }
@@ -175,7 +185,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize).prop_map(Op::Down),
         1 => (0..4usize).prop_map(Op::Up),
         1 => (0..4usize, 0u8..5).prop_map(|(p, v)| Op::Import(p, v)),
-        1 => (0..4usize, 0u8..3).prop_map(|(p, v)| Op::Export(p, v)),
+        1 => (0..4usize, 0u8..4).prop_map(|(p, v)| Op::Export(p, v)),
         1 => Just(Op::ToggleNextHop),
         2 => (0..4usize).prop_map(Op::Defer),
         1 => (0..4usize).prop_map(Op::EndOfRib),
@@ -446,8 +456,27 @@ fn import_policy(v: u8) -> bgp_rib::SharedPolicy {
     Arc::new(Import(v))
 }
 
+/// An export policy of the model's variant `v`. Variant 0 permits
+/// everything and says so; variant 3 looks at the attributes only and says
+/// so (one call per attribute set in a drain).
+struct Export(u8);
+
+impl Policy for Export {
+    fn evaluate(&self, r: &PolicyRoute<'_>) -> Verdict {
+        export_verdict(self.0, r)
+    }
+
+    fn permits_all(&self, _: Family) -> bool {
+        self.0 == 0
+    }
+
+    fn ignores_prefix(&self, _: Family) -> bool {
+        self.0 == 3
+    }
+}
+
 fn export_policy(v: u8) -> bgp_rib::SharedPolicy {
-    Arc::new(move |r: &PolicyRoute<'_>| export_verdict(v, r))
+    Arc::new(Export(v))
 }
 
 impl Harness {
