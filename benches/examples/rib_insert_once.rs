@@ -30,6 +30,11 @@
 //! `-each` appended (`route-map-each`, `route-map-lp-each`) the same map
 //! is asked about every route.
 //!
+//! With `export` (`export-each`, `export-comm`, `export-comm-each`) a
+//! second eBGP peer is up with `ALLOW` (or `route-map COMM permit 10` with
+//! `set community 65000:1 additive`) as its export policy, and the insert
+//! runs as `speaker` does, draining that peer's Adj-RIB-Out too.
+//!
 //! With `churn` (or `churn-out`, adding one established eBGP peer whose
 //! Adj-RIB-Out is drained too) it loads the IPv4 table and then replays the
 //! one-day churn as the `rib` bench does; `replay` is then the function to
@@ -96,25 +101,45 @@ fn main() {
     }
     let n: usize = input.iter().map(|x| x.1.len()).sum();
     let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
-    let mut pc = PeerConfig::new(rib_data::peer_info(0, 64600));
-    if mode.starts_with("route-map") {
+    // `route-map…` and `export…`: the route-map as a policy, as bgp-policy
+    // hands it to a RIB or (`-each`) asked about every route.
+    let map_policy = || -> bgp_rib::SharedPolicy {
         let policies: &'static Policies = Box::leak(Box::new(
             Policies::parse(
                 "route-map ALLOW permit 10\n\
-                 route-map LP permit 10\n set local-preference 200\n",
+                 route-map LP permit 10\n set local-preference 200\n\
+                 route-map COMM permit 10\n set community 65000:1 additive\n",
             )
             .unwrap(),
         ));
-        let map = policies.route_map(if mode.contains("-lp") { "LP" } else { "ALLOW" });
-        pc.import = if !mode.ends_with("-each") {
-            Arc::new(map)
-        } else {
+        let name = match mode.as_str() {
+            m if m.starts_with("export-comm") => "COMM",
+            m if m.contains("-lp") => "LP",
+            _ => "ALLOW",
+        };
+        let map = policies.route_map(name);
+        if mode.ends_with("-each") {
             // The same answers, without `permits_all` and `ignores_prefix`.
             Arc::new(move |r: &PolicyRoute<'_>| map.evaluate(r))
-        };
+        } else {
+            Arc::new(map)
+        }
+    };
+    let mut pc = PeerConfig::new(rib_data::peer_info(0, 64600));
+    if mode.starts_with("route-map") {
+        pc.import = map_policy();
     }
     let p = rib.add_peer(pc).unwrap();
-    let speaker = mode == "speaker" || mode == "shuffled" || deferred;
+    // `export…`: a second eBGP peer, up, with the route-map as its export
+    // policy; its Adj-RIB-Out is drained with the Loc-RIB.
+    let export_to = mode.starts_with("export").then(|| {
+        let mut pc = PeerConfig::new(rib_data::peer_info(1, 64700));
+        pc.export = map_policy();
+        let o = rib.add_peer(pc).unwrap();
+        rib.peer_up(o).unwrap();
+        o
+    });
+    let speaker = mode == "speaker" || mode == "shuffled" || deferred || export_to.is_some();
     if speaker || churn {
         rib.peer_up(p).unwrap();
     }
@@ -156,6 +181,9 @@ fn main() {
             pending = 0;
             std::hint::black_box(rib.drain_loc_rib().len());
             std::hint::black_box(rib.drain_adj_rib_out(p).unwrap().len());
+            if let Some(o) = export_to {
+                std::hint::black_box(rib.drain_adj_rib_out(o).unwrap().len());
+            }
         }
     }
     if deferred {
@@ -165,6 +193,9 @@ fn main() {
     if speaker {
         std::hint::black_box(rib.drain_loc_rib().len());
         std::hint::black_box(rib.drain_adj_rib_out(p).unwrap().len());
+        if let Some(o) = export_to {
+            std::hint::black_box(rib.drain_adj_rib_out(o).unwrap().len());
+        }
     }
     let el = start.elapsed();
     let faults = minflt() - f0;
