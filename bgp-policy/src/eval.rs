@@ -513,11 +513,7 @@ impl Policy for PrefixListPolicy<'_> {
         if l.entries().is_empty() {
             return true;
         }
-        let fam = if family == Family::IPV4_UNICAST {
-            AddrFamily::Ipv4
-        } else if family == Family::IPV6_UNICAST {
-            AddrFamily::Ipv6
-        } else {
+        let Some(fam) = AddrFamily::of_unicast(family) else {
             return false;
         };
         self.permits_all && l.family() == fam
@@ -528,11 +524,7 @@ impl Policy for PrefixListPolicy<'_> {
     /// them all), has no entries, or permits them all.
     fn ignores_prefix(&self, family: Family) -> bool {
         let Some(l) = self.list else { return true };
-        let fam = if family == Family::IPV4_UNICAST {
-            AddrFamily::Ipv4
-        } else if family == Family::IPV6_UNICAST {
-            AddrFamily::Ipv6
-        } else {
+        let Some(fam) = AddrFamily::of_unicast(family) else {
             return false;
         };
         l.entries().is_empty() || l.family() != fam || self.permits_all

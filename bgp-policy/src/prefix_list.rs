@@ -13,6 +13,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use bgp_wire::Family;
 use ipnet::IpNet;
 
 use crate::Action;
@@ -42,6 +43,18 @@ impl AddrFamily {
         match prefix {
             IpNet::V4(_) => Self::Ipv4,
             IpNet::V6(_) => Self::Ipv6,
+        }
+    }
+
+    /// The family of unicast `family` (IPv4 or IPv6 unicast), or `None`
+    /// for any other AFI/SAFI.
+    pub fn of_unicast(family: Family) -> Option<Self> {
+        if family == Family::IPV4_UNICAST {
+            Some(Self::Ipv4)
+        } else if family == Family::IPV6_UNICAST {
+            Some(Self::Ipv6)
+        } else {
+            None
         }
     }
 

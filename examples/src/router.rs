@@ -1542,13 +1542,7 @@ impl Policy for NeighborPolicy {
 /// The slot of [`NeighborPolicy::af`] and the prefix-list family of a
 /// unicast family.
 fn af_slot(family: Family) -> Option<(usize, AddrFamily)> {
-    if family == Family::IPV4_UNICAST {
-        Some((0, AddrFamily::Ipv4))
-    } else if family == Family::IPV6_UNICAST {
-        Some((1, AddrFamily::Ipv6))
-    } else {
-        None
-    }
+    AddrFamily::of_unicast(family).map(|f| (usize::from(f == AddrFamily::Ipv6), f))
 }
 
 fn neighbor_policy(
