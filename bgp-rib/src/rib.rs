@@ -1754,7 +1754,7 @@ impl Rib {
                     self.st.attrs.retain(w);
                     self.upsert(peer, n.prefix, n.path_id, w, Source::Bgp, hint);
                 }
-                None => self.remove_path(peer, n.prefix.trunc(), n.path_id),
+                None => self.remove_path(peer, n.prefix, n.path_id),
             }
         }
         for b in batch {
