@@ -35,6 +35,11 @@
 //! `set community 65000:1 additive`) as its export policy, and the insert
 //! runs as `speaker` does, draining that peer's Adj-RIB-Out too.
 //!
+//! With `reconfig` (`reconfig-lp`, and `-each` for both) the peer has
+//! soft-reconfiguration inbound, and after the insertion its import policy
+//! is replaced by `ALLOW` (or `LP`): the time of re-evaluating the stored
+//! table is printed on a second line.
+//!
 //! With `churn` (or `churn-out`, adding one established eBGP peer whose
 //! Adj-RIB-Out is drained too) it loads the IPv4 table and then replays the
 //! one-day churn as the `rib` bench does; `replay` is then the function to
@@ -129,6 +134,8 @@ fn main() {
     if mode.starts_with("route-map") {
         pc.import = map_policy();
     }
+    let reconfig = mode.starts_with("reconfig");
+    pc.soft_reconfiguration_inbound = reconfig;
     let p = rib.add_peer(pc).unwrap();
     // `export…`: a second eBGP peer, up, with the route-map as its export
     // policy; its Adj-RIB-Out is drained with the Loc-RIB.
@@ -207,6 +214,18 @@ fn main() {
         println!(
             "touching as many fresh pages alone takes {:?}",
             touch_fresh_pages(faults)
+        );
+    }
+    if reconfig {
+        rib.drain_loc_rib();
+        let policy = map_policy();
+        let start = Instant::now();
+        let _ = rib.set_import_policy(p, policy).unwrap();
+        let el = start.elapsed();
+        let changes = rib.drain_loc_rib().len();
+        println!(
+            "import policy replaced, {n} routes re-evaluated in {el:?}: {:.2} M routes/s, {changes} Loc-RIB changes",
+            n as f64 / el.as_secs_f64() / 1e6,
         );
     }
     if churn {

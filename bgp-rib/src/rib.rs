@@ -721,6 +721,15 @@ impl Rib {
     /// Replaces a peer's import policy. With soft-reconfiguration inbound
     /// every route it sent is evaluated again now; without, the caller must
     /// ask the peer to resend (ROUTE-REFRESH).
+    ///
+    /// The receive checks run once per stored attribute set. A policy that
+    /// permits a family entirely ([`Policy::permits_all`]) is not asked
+    /// about its routes; one whose answer ignores the prefix
+    /// ([`Policy::ignores_prefix`]) is asked once per attribute set and
+    /// family, and its answer goes to every route with that set.
+    ///
+    /// [`Policy::permits_all`]: crate::policy::Policy::permits_all
+    /// [`Policy::ignores_prefix`]: crate::policy::Policy::ignores_prefix
     pub fn set_import_policy(
         &mut self,
         peer: PeerId,
@@ -735,8 +744,35 @@ impl Rib {
         }
         let mut all: Vec<((IpNet, Option<u32>), AttrId)> =
             p.pre.iter().map(|(k, v)| (*k, *v)).collect();
-        all.sort_by_key(|e| e.0);
+        // In prefix order (IPv4 first), as `(IpNet, Option<u32>)` orders
+        // them, but compared as integers: `IpNet`'s own comparison took two
+        // thirds of the instructions of a full table's re-evaluation.
+        all.sort_unstable_by_key(|&((prefix, path_id), _)| match prefix {
+            IpNet::V4(n) => (
+                false,
+                u128::from(n.addr().to_bits()),
+                n.prefix_len(),
+                path_id,
+            ),
+            IpNet::V6(n) => (true, n.addr().to_bits(), n.prefix_len(), path_id),
+        });
+        // Per family: `Some(true)` when the policy permits everything,
+        // `Some(false)` when its answer ignores the prefix (then it is asked
+        // once per set, as `import_many` asks once per UPDATE), `None` when
+        // it is asked about every path.
+        let shared = [Family::IPV4_UNICAST, Family::IPV6_UNICAST].map(|fam| {
+            if p.cfg.import.permits_all(fam) {
+                Some(true)
+            } else if p.cfg.import.ignores_prefix(fam) {
+                Some(false)
+            } else {
+                None
+            }
+        });
         let mut checked: FxHashMap<AttrId, Option<AttrId>> = FxHashMap::default();
+        // The policy's answer per (checked set, family), with a reference
+        // held for each set to store.
+        let mut answers: FxHashMap<(AttrId, usize), Option<AttrId>> = FxHashMap::default();
         for ((prefix, path_id), raw) in all {
             let c = match checked.get(&raw) {
                 Some(c) => *c,
@@ -750,14 +786,37 @@ impl Rib {
                     c
                 }
             };
-            match c {
-                Some(id) => {
-                    self.import_one(peer.0, prefix, path_id, id, Source::Bgp, InsertHint::NONE)
+            let Some(id) = c else {
+                self.remove_path(peer.0, prefix, path_id);
+                continue;
+            };
+            let f = family_index(&prefix);
+            let Some(all) = shared[f] else {
+                self.import_one(peer.0, prefix, path_id, id, Source::Bgp, InsertHint::NONE);
+                continue;
+            };
+            let answer = match answers.get(&(id, f)) {
+                Some(a) => *a,
+                None => {
+                    let a = if all {
+                        let weight = self.st.peer(peer.0).cfg.weight;
+                        Some(self.st.attrs.with_weight(id, weight))
+                    } else {
+                        self.import_answer(peer.0, prefix.trunc(), path_id, id, Source::Bgp)
+                    };
+                    answers.insert((id, f), a);
+                    a
+                }
+            };
+            match answer {
+                Some(w) => {
+                    self.st.attrs.retain(w);
+                    self.upsert(peer.0, prefix, path_id, w, Source::Bgp, InsertHint::NONE);
                 }
                 None => self.remove_path(peer.0, prefix, path_id),
             }
         }
-        for c in checked.into_values().flatten() {
+        for c in answers.into_values().chain(checked.into_values()).flatten() {
             self.st.attrs.release(c);
         }
         Ok(Reconfigured::Reevaluated)

@@ -906,6 +906,117 @@ fn soft_reconfiguration_and_route_refresh() {
     assert_eq!(now, [net("198.51.100.0/24")], "the hard peer must resend");
 }
 
+/// A policy that sets LOCAL_PREF from the MED (and denies routes without
+/// one), counts its calls, and says what it is: its answer ignores the
+/// prefix, or (`all`) it permits everything unchanged.
+struct ByMed {
+    calls: std::sync::atomic::AtomicUsize,
+    all: bool,
+}
+
+impl bgp_rib::policy::Policy for ByMed {
+    fn evaluate(&self, r: &PolicyRoute<'_>) -> Verdict {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if self.all {
+            return Verdict::Permit;
+        }
+        match r.attrs.med {
+            None => Verdict::Deny,
+            Some(m) => Verdict::Modified(Box::new(bgp_rib::policy::Modified {
+                attrs: RouteAttrs {
+                    local_pref: Some(m),
+                    ..r.attrs.clone()
+                },
+                weight: r.weight,
+            })),
+        }
+    }
+    fn permits_all(&self, _: Family) -> bool {
+        self.all
+    }
+    fn ignores_prefix(&self, _: Family) -> bool {
+        true
+    }
+}
+
+/// Soft reconfiguration asks a policy whose answer ignores the prefix once
+/// per stored attribute set and family, and one that permits everything
+/// not at all; every route still gets the answer for its own set.
+#[test]
+fn reevaluation_asks_once_per_attribute_set() {
+    let mut rib = rib();
+    let peer = add(
+        &mut rib,
+        PeerConfig::new(info(11, 65001)).soft_reconfiguration_inbound(),
+    );
+    let with_med = |med| RouteAttrs {
+        med,
+        ..route(&[65001], 11)
+    };
+    let v4 = ["198.51.100.0/24", "198.51.101.0/24", "198.51.102.0/24"];
+    announce(&mut rib, peer, with_med(Some(10)), &v4);
+    announce(
+        &mut rib,
+        peer,
+        with_med(Some(20)),
+        &["203.0.113.0/24", "203.0.114.0/24"],
+    );
+    announce(
+        &mut rib,
+        peer,
+        with_med(None),
+        &["192.0.2.0/24", "192.0.3.0/24"],
+    );
+    let v6 = RouteAttrs {
+        next_hop: Some(NextHop::V6 {
+            global: "2001:db8::11".parse().unwrap(),
+            link_local: None,
+        }),
+        ..with_med(Some(10))
+    };
+    announce(&mut rib, peer, v6, &["2001:db8:1::/48", "2001:db8:2::/48"]);
+    assert_eq!(rib.loc_rib().count(), 9);
+    let by_med = Arc::new(ByMed {
+        calls: Default::default(),
+        all: false,
+    });
+    assert_eq!(
+        rib.set_import_policy(peer, by_med.clone()).unwrap(),
+        Reconfigured::Reevaluated
+    );
+    // Three IPv4 sets and one IPv6 set.
+    assert_eq!(by_med.calls.load(std::sync::atomic::Ordering::Relaxed), 4);
+    let lp: Vec<(IpNet, Option<u32>)> = rib
+        .loc_rib()
+        .map(|(p, b)| (p, b.attrs.local_pref))
+        .collect();
+    let want: Vec<(IpNet, Option<u32>)> = [
+        ("198.51.100.0/24", 10),
+        ("198.51.101.0/24", 10),
+        ("198.51.102.0/24", 10),
+        ("203.0.113.0/24", 20),
+        ("203.0.114.0/24", 20),
+        ("2001:db8:1::/48", 10),
+        ("2001:db8:2::/48", 10),
+    ]
+    .into_iter()
+    .map(|(p, l)| (net(p), Some(l)))
+    .collect();
+    assert_eq!(lp, want, "the routes without a MED are denied");
+    let permit = Arc::new(ByMed {
+        calls: Default::default(),
+        all: true,
+    });
+    assert_eq!(
+        rib.set_import_policy(peer, permit.clone()).unwrap(),
+        Reconfigured::Reevaluated
+    );
+    assert_eq!(permit.calls.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(rib.loc_rib().count(), 9, "the denied routes are back");
+    assert!(rib.loc_rib().all(|(_, b)| b.attrs.local_pref.is_none()));
+}
+
 /// `show bgp summary` for a route server: a host peer with soft
 /// reconfiguration whose import policy takes only /32s, a second host
 /// announcing one of the same addresses, and a border router sent every
