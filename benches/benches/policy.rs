@@ -21,6 +21,9 @@
 //!     expressions run once);
 //!   - `policy_trait`: the plain `Policy::evaluate` (no memory; copies the
 //!     attributes of every route a set changes), on the first 100,000 routes.
+//! - `neighbor_filter/*`: a neighbor's prefix-list and route-map on 100,000
+//!   synthetic host routes (no input files), looked up by name per route
+//!   against `SharedPrefixList`/`SharedRouteMap`, looked up once.
 //!
 //! Each group is skipped, saying so, when its input is absent.
 #![allow(missing_docs)]
@@ -30,9 +33,13 @@ use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
+use std::sync::Arc;
 
 use bgp_policy::bgp_rib::policy::{Direction, PeerInfo, Policy, PolicyRoute, Source, Verdict};
-use bgp_policy::{Action, AddrFamily, Policies, PrefixList, PrefixListEntry, PrefixMatch};
+use bgp_policy::{
+    Action, AddrFamily, Policies, PrefixList, PrefixListEntry, PrefixMatch, SharedPrefixList,
+    SharedRouteMap,
+};
 use bgp_wire::mrt::{Record, Records};
 use bgp_wire::{Family, RouteAttrs};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
@@ -297,5 +304,90 @@ fn bench_route_map(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_prefix_list, bench_route_map);
+/// A neighbor's filters as FRR applies them (`neighbor X prefix-list HOSTS
+/// in`, `neighbor X route-map FROM-HOSTS in`) on host routes, in a
+/// configuration with 40 other prefix-lists and route-maps: the handles
+/// looked up by name for every route (as the example router did), against
+/// [`SharedPrefixList`] and [`SharedRouteMap`], looked up once. No data
+/// files needed.
+fn bench_neighbor_filter(c: &mut Criterion) {
+    let mut conf = String::new();
+    for i in 0..40 {
+        conf.push_str(&format!(
+            "ip prefix-list CUST-{i:02} seq 5 permit 10.{i}.0.0/16 le 24\n\
+             route-map FROM-CUST-{i:02} permit 10\n match ip address prefix-list CUST-{i:02}\n"
+        ));
+    }
+    conf.push_str(
+        "ip prefix-list HOSTS seq 5 permit 0.0.0.0/0 ge 32\n\
+         route-map FROM-HOSTS permit 10\n match ip address prefix-list HOSTS\n set community 65000:32 additive\n",
+    );
+    let policies = Arc::new(Policies::parse(&conf).unwrap());
+    let a = RouteAttrs::default();
+    let peer = PeerInfo {
+        address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+        local_address: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)),
+        asn: 65000,
+        local_asn: 65000,
+        router_id: Ipv4Addr::new(192, 0, 2, 1),
+        role: None,
+    };
+    // 100,000 host routes, and one /24 in ten (denied by HOSTS).
+    let routes: Vec<IpNet> = (0..100_000u32)
+        .map(|i| {
+            let addr = Ipv4Addr::from_bits(0xc612_0000 + i * 7);
+            let len = if i % 10 == 0 { 24 } else { 32 };
+            IpNet::new(addr.into(), len).unwrap().trunc()
+        })
+        .collect();
+    let route = |prefix: IpNet| PolicyRoute {
+        prefix,
+        path_id: None,
+        attrs: &a,
+        weight: 0,
+        source: Source::Bgp,
+        direction: Direction::Import,
+        peer: &peer,
+    };
+    let mut g = c.benchmark_group("neighbor_filter");
+    g.throughput(Throughput::Elements(routes.len() as u64));
+    g.bench_function("by_name_per_route", |b| {
+        b.iter(|| {
+            let mut n = 0u32;
+            for &p in &routes {
+                let r = route(p);
+                let v = match policies.prefix_list(AddrFamily::Ipv4, "HOSTS").evaluate(&r) {
+                    Verdict::Deny => Verdict::Deny,
+                    _ => policies.route_map("FROM-HOSTS").evaluate(&r),
+                };
+                n += u32::from(!matches!(v, Verdict::Deny));
+            }
+            n
+        })
+    });
+    let list = SharedPrefixList::new(Arc::clone(&policies), AddrFamily::Ipv4, "HOSTS");
+    let map = SharedRouteMap::new(Arc::clone(&policies), "FROM-HOSTS");
+    g.bench_function("shared_handles", |b| {
+        b.iter(|| {
+            let mut n = 0u32;
+            for &p in &routes {
+                let r = route(p);
+                let v = match list.evaluate(&r) {
+                    Verdict::Deny => Verdict::Deny,
+                    _ => map.evaluate(&r),
+                };
+                n += u32::from(!matches!(v, Verdict::Deny));
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_prefix_list,
+    bench_route_map,
+    bench_neighbor_filter
+);
 criterion_main!(benches);

@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use bgp_rib::policy::{Direction, Modified, PeerInfo, Policy, PolicyRoute, Source, Verdict};
 use bgp_wire::attr::{AsSegment, NextHop, Origin, SegmentType};
@@ -262,11 +263,22 @@ impl Policies {
     /// although [`PrefixList::permits`](crate::PrefixList::permits) and a
     /// route-map `match` on it permit nothing (FRR agrees on the latter).
     pub fn prefix_list(&self, family: AddrFamily, name: &str) -> PrefixListPolicy<'_> {
-        let i = self
-            .config
+        self.list_policy(self.list_index(family, name))
+    }
+
+    /// The index of the prefix-list `name` of `family`.
+    fn list_index(&self, family: AddrFamily, name: &str) -> Option<u32> {
+        self.config
             .prefix_lists()
             .iter()
-            .position(|l| l.family() == family && l.name() == name);
+            .position(|l| l.family() == family && l.name() == name)
+            .map(|i| i as u32)
+    }
+
+    /// The prefix-list at `i` (from [`list_index`](Self::list_index)) as a
+    /// policy.
+    fn list_policy(&self, i: Option<u32>) -> PrefixListPolicy<'_> {
+        let i = i.map(|i| i as usize);
         PrefixListPolicy {
             list: i.map(|i| &self.config.prefix_lists()[i]),
             permits_all: i.is_some_and(|i| self.lists_permit_all[i]),
@@ -528,6 +540,93 @@ impl Policy for PrefixListPolicy<'_> {
             return false;
         };
         l.entries().is_empty() || l.family() != fam || self.permits_all
+    }
+}
+
+//----------- Shared handles --------------------------------------------------------
+
+/// A route-map of shared [`Policies`] as a [`Policy`] that owns its
+/// reference to them, with the name looked up once: what a neighbor's
+/// configuration stores (FRR's `neighbor X route-map NAME in`), where a
+/// borrowed [`RouteMapPolicy`] cannot live. The same answers as
+/// [`Policies::route_map`] gives for the name.
+#[derive(Clone, Debug)]
+pub struct SharedRouteMap {
+    policies: Arc<Policies>,
+    map: Option<u32>,
+}
+
+impl SharedRouteMap {
+    /// The route-map `name` of `policies`; one that does not exist denies
+    /// every route, as in FRR.
+    pub fn new(policies: Arc<Policies>, name: &str) -> Self {
+        let map = policies.route_map(name).map;
+        Self { policies, map }
+    }
+
+    /// The borrowed handle, for [`RouteMapPolicy::evaluate_traced`] and
+    /// the like.
+    pub fn get(&self) -> RouteMapPolicy<'_> {
+        RouteMapPolicy {
+            policies: &self.policies,
+            map: self.map,
+        }
+    }
+}
+
+impl Policy for SharedRouteMap {
+    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
+        self.get().evaluate(route)
+    }
+
+    /// As [`RouteMapPolicy`]'s.
+    fn permits_all(&self, family: Family) -> bool {
+        self.get().permits_all(family)
+    }
+
+    /// As [`RouteMapPolicy`]'s.
+    fn ignores_prefix(&self, family: Family) -> bool {
+        self.get().ignores_prefix(family)
+    }
+}
+
+/// A prefix-list of shared [`Policies`] as a [`Policy`] that owns its
+/// reference to them, with the name looked up once (FRR's `neighbor X
+/// prefix-list NAME in`): the same answers as [`Policies::prefix_list`]
+/// gives for the family and name.
+#[derive(Clone, Debug)]
+pub struct SharedPrefixList {
+    policies: Arc<Policies>,
+    list: Option<u32>,
+}
+
+impl SharedPrefixList {
+    /// The prefix-list `name` of `family` in `policies`; one that does not
+    /// exist denies every route.
+    pub fn new(policies: Arc<Policies>, family: AddrFamily, name: &str) -> Self {
+        let list = policies.list_index(family, name);
+        Self { policies, list }
+    }
+
+    /// The borrowed handle.
+    pub fn get(&self) -> PrefixListPolicy<'_> {
+        self.policies.list_policy(self.list)
+    }
+}
+
+impl Policy for SharedPrefixList {
+    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
+        self.get().evaluate(route)
+    }
+
+    /// As [`PrefixListPolicy`]'s.
+    fn permits_all(&self, family: Family) -> bool {
+        self.get().permits_all(family)
+    }
+
+    /// As [`PrefixListPolicy`]'s.
+    fn ignores_prefix(&self, family: Family) -> bool {
+        self.get().ignores_prefix(family)
     }
 }
 
@@ -987,7 +1086,7 @@ pub struct Answer<'p> {
     pub permit: bool,
     /// The new attributes, when permitted and changed; shared by every route
     /// that had the same attributes and took the same path through the map.
-    pub attrs: Option<std::sync::Arc<RouteAttrs>>,
+    pub attrs: Option<Arc<RouteAttrs>>,
     /// The weight given by `set weight`.
     pub weight: Option<u32>,
     /// Whether `set ip next-hop unchanged` applied.
@@ -1218,7 +1317,7 @@ impl<'p> Evaluator<'p> {
         self.answers.push(Answer {
             permit,
             attrs: if permit {
-                work.attrs.map(std::sync::Arc::new)
+                work.attrs.map(Arc::new)
             } else {
                 None
             },
@@ -1554,6 +1653,92 @@ route-map TO-HOSTS permit 10
                 assert_eq!(l4(n).evaluate(&r), Verdict::Permit, "{n} {prefix}");
             }
         }
+    }
+
+    /// The shared handles give the borrowed handles' answers and claims,
+    /// for lists and maps that exist and for names that do not.
+    #[test]
+    fn shared_handles_answer_as_borrowed_ones() {
+        let p = Arc::new(
+            Policies::parse(
+                "ip prefix-list HOSTS seq 5 permit 0.0.0.0/0 ge 32\n\
+                 ip prefix-list ANY seq 5 permit any\n\
+                 ipv6 prefix-list HOSTS seq 5 permit ::/0 ge 128\n\
+                 route-map ALLOW permit 10\n\
+                 route-map HOSTS-LP permit 10\n match ip address prefix-list HOSTS\n set local-preference 300\n\
+                 route-map LP permit 10\n set local-preference 200\n",
+            )
+            .unwrap(),
+        );
+        let (peer, a) = (peer(), attrs(&[65001], &[]));
+        let fams = [
+            Family::IPV4_UNICAST,
+            Family::IPV6_UNICAST,
+            Family::IPV4_MULTICAST,
+        ];
+        let prefixes = [
+            "10.1.2.3/32",
+            "10.0.0.0/8",
+            "2001:db8::1/128",
+            "2001:db8::/32",
+        ];
+        for name in ["ALLOW", "HOSTS-LP", "LP", "NO-SUCH-MAP"] {
+            let (b, s) = (p.route_map(name), SharedRouteMap::new(Arc::clone(&p), name));
+            for f in fams {
+                assert_eq!(b.permits_all(f), s.permits_all(f), "{name} {f:?}");
+                assert_eq!(b.ignores_prefix(f), s.ignores_prefix(f), "{name} {f:?}");
+            }
+            for prefix in prefixes {
+                let r = route(prefix, &a, &peer);
+                assert_eq!(b.evaluate(&r), s.evaluate(&r), "{name} {prefix}");
+            }
+        }
+        for fam in [AddrFamily::Ipv4, AddrFamily::Ipv6] {
+            for name in ["HOSTS", "ANY", "NO-SUCH-LIST"] {
+                let b = p.prefix_list(fam, name);
+                let s = SharedPrefixList::new(Arc::clone(&p), fam, name);
+                for f in fams {
+                    assert_eq!(b.permits_all(f), s.permits_all(f), "{name} {f:?}");
+                    assert_eq!(b.ignores_prefix(f), s.ignores_prefix(f), "{name} {f:?}");
+                }
+                for prefix in prefixes {
+                    let r = route(prefix, &a, &peer);
+                    assert_eq!(b.evaluate(&r), s.evaluate(&r), "{name} {prefix}");
+                }
+            }
+        }
+        // A few answers spelled out, so that the comparison is not of two
+        // wrong handles.
+        let hosts4 = SharedPrefixList::new(Arc::clone(&p), AddrFamily::Ipv4, "HOSTS");
+        assert_eq!(
+            hosts4.evaluate(&route("10.1.2.3/32", &a, &peer)),
+            Verdict::Permit
+        );
+        assert_eq!(
+            hosts4.evaluate(&route("10.0.0.0/8", &a, &peer)),
+            Verdict::Deny
+        );
+        assert_eq!(
+            hosts4.evaluate(&route("2001:db8::1/128", &a, &peer)),
+            Verdict::Deny
+        );
+        let hosts6 = SharedPrefixList::new(Arc::clone(&p), AddrFamily::Ipv6, "HOSTS");
+        assert_eq!(
+            hosts6.evaluate(&route("2001:db8::1/128", &a, &peer)),
+            Verdict::Permit
+        );
+        let lp = SharedRouteMap::new(Arc::clone(&p), "HOSTS-LP");
+        assert!(matches!(
+            lp.evaluate(&route("10.1.2.3/32", &a, &peer)),
+            Verdict::Modified(m) if m.attrs.local_pref == Some(300)
+        ));
+        assert_eq!(lp.evaluate(&route("10.0.0.0/8", &a, &peer)), Verdict::Deny);
+        assert!(SharedRouteMap::new(Arc::clone(&p), "ALLOW").permits_all(Family::IPV4_UNICAST));
+        assert!(
+            !SharedRouteMap::new(Arc::clone(&p), "NO-SUCH-MAP")
+                .get()
+                .exists()
+        );
     }
 
     use proptest::prelude::*;

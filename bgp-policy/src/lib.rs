@@ -122,7 +122,10 @@ pub use community_list::{
     ListStyle, StdCommunityList,
 };
 pub use config::{Config, OtherLine};
-pub use eval::{Answer, Evaluator, Hit, Outcome, Policies, PrefixListPolicy, RouteMapPolicy};
+pub use eval::{
+    Answer, Evaluator, Hit, Outcome, Policies, PrefixListPolicy, RouteMapPolicy, SharedPrefixList,
+    SharedRouteMap,
+};
 pub use parse::{ParseError, parse_community, parse_large_community};
 pub use prefix_list::{AddrFamily, PrefixList, PrefixListEntry, PrefixListError, PrefixMatch};
 pub use route_map::{ExitPolicy, Match, RouteMap, RouteMapEntry, Set, SetValue};
