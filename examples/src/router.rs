@@ -29,8 +29,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bgp_fsm::{CloseReason, Event, GracefulRestart, Session, SessionConfig, StateKind};
-use bgp_policy::Policies;
 use bgp_policy::prefix_list::AddrFamily;
+use bgp_policy::{Policies, SharedPrefixList, SharedRouteMap};
 use bgp_rib::policy::{PeerInfo, Policy, PolicyRoute, Source, Verdict};
 use bgp_rib::{
     AddPathSend, Announcement, DecisionConfig, DefaultOriginate, LocRibChange, NextHopMode,
@@ -1476,29 +1476,44 @@ fn af_name(af: Af) -> &'static str {
 /// Under `bgp ebgp-requires-policy` (RFC 8212) an eBGP neighbor without
 /// either denies everything.
 struct NeighborPolicy {
-    policies: Arc<Policies>,
-    /// Per family (IPv4, IPv6): prefix-list and route-map names, and whether
-    /// the family has neither but needs one.
-    af: [(Option<String>, Option<String>, bool); 2],
+    /// Per family (IPv4, IPv6): the prefix-list and the route-map, their
+    /// names looked up once, and whether the family has neither but needs
+    /// one.
+    af: [(Option<SharedPrefixList>, Option<SharedRouteMap>, bool); 2],
+}
+
+impl NeighborPolicy {
+    /// Per family (IPv4, IPv6): the prefix-list and route-map names, and
+    /// whether the family has neither but needs one, resolved in
+    /// `policies`. A name that `policies` lacks denies, as in FRR.
+    fn new(policies: &Arc<Policies>, names: [(Option<String>, Option<String>, bool); 2]) -> Self {
+        let [v4, v6] = names;
+        let resolve = |(pl, rm, deny): (Option<String>, Option<String>, bool), fam| {
+            (
+                pl.map(|n| SharedPrefixList::new(Arc::clone(policies), fam, &n)),
+                rm.map(|n| SharedRouteMap::new(Arc::clone(policies), &n)),
+                deny,
+            )
+        };
+        Self {
+            af: [resolve(v4, AddrFamily::Ipv4), resolve(v6, AddrFamily::Ipv6)],
+        }
+    }
 }
 
 impl Policy for NeighborPolicy {
     fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
-        let (i, fam) = match route.prefix {
-            IpNet::V4(_) => (0, AddrFamily::Ipv4),
-            IpNet::V6(_) => (1, AddrFamily::Ipv6),
-        };
-        let (pl, rm, deny) = &self.af[i];
+        let (pl, rm, deny) = &self.af[usize::from(matches!(route.prefix, IpNet::V6(_)))];
         if *deny {
             return Verdict::Deny;
         }
         if let Some(pl) = pl
-            && self.policies.prefix_list(fam, pl).evaluate(route) == Verdict::Deny
+            && pl.evaluate(route) == Verdict::Deny
         {
             return Verdict::Deny;
         }
         match rm {
-            Some(rm) => self.policies.route_map(rm).evaluate(route),
+            Some(rm) => rm.evaluate(route),
             None => Verdict::Permit,
         }
     }
@@ -1508,41 +1523,32 @@ impl Policy for NeighborPolicy {
     /// (`route-map ALLOW permit 10`, `ip prefix-list ANY permit any`)
     /// permits everything: the RIB then skips the call per route.
     fn permits_all(&self, family: Family) -> bool {
-        let Some((i, fam)) = af_slot(family) else {
+        let Some(i) = af_slot(family) else {
             return false;
         };
         let (pl, rm, deny) = &self.af[i];
         !*deny
-            && pl
-                .as_ref()
-                .is_none_or(|pl| self.policies.prefix_list(fam, pl).permits_all(family))
-            && rm
-                .as_ref()
-                .is_none_or(|rm| self.policies.route_map(rm).permits_all(family))
+            && pl.as_ref().is_none_or(|pl| pl.permits_all(family))
+            && rm.as_ref().is_none_or(|rm| rm.permits_all(family))
     }
 
     /// Denied for want of a policy, or a prefix-list and route-map that
     /// each ignore the prefix (`route-map FROM-TRANSIT permit 10` with
     /// `set local-preference 80`): the RIB asks once per UPDATE.
     fn ignores_prefix(&self, family: Family) -> bool {
-        let Some((i, fam)) = af_slot(family) else {
+        let Some(i) = af_slot(family) else {
             return false;
         };
         let (pl, rm, deny) = &self.af[i];
         *deny
-            || pl
-                .as_ref()
-                .is_none_or(|pl| self.policies.prefix_list(fam, pl).ignores_prefix(family))
-                && rm
-                    .as_ref()
-                    .is_none_or(|rm| self.policies.route_map(rm).ignores_prefix(family))
+            || pl.as_ref().is_none_or(|pl| pl.ignores_prefix(family))
+                && rm.as_ref().is_none_or(|rm| rm.ignores_prefix(family))
     }
 }
 
-/// The slot of [`NeighborPolicy::af`] and the prefix-list family of a
-/// unicast family.
-fn af_slot(family: Family) -> Option<(usize, AddrFamily)> {
-    AddrFamily::of_unicast(family).map(|f| (usize::from(f == AddrFamily::Ipv6), f))
+/// The slot of [`NeighborPolicy::af`] of a unicast family.
+fn af_slot(family: Family) -> Option<usize> {
+    AddrFamily::of_unicast(family).map(|f| usize::from(f == AddrFamily::Ipv6))
 }
 
 fn neighbor_policy(
@@ -1562,10 +1568,10 @@ fn neighbor_policy(
         let deny = requires_policy && ebgp && pl.is_none() && rm.is_none();
         (pl, rm, deny)
     };
-    Arc::new(NeighborPolicy {
-        policies: Arc::clone(policies),
-        af: [per(Af::Ipv4Unicast), per(Af::Ipv6Unicast)],
-    })
+    Arc::new(NeighborPolicy::new(
+        policies,
+        [per(Af::Ipv4Unicast), per(Af::Ipv6Unicast)],
+    ))
 }
 
 fn is_ebgp(n: &ResolvedNeighbor, asn: u32) -> bool {
@@ -1630,10 +1636,10 @@ fn peer_config(
         .unwrap_or(0);
     if let Some((_, a)) = afs.iter().find(|(_, a)| a.default_originate.is_some()) {
         let condition = a.default_originate.clone().flatten().map(|rm| {
-            let p: SharedPolicy = Arc::new(NeighborPolicy {
-                policies: Arc::clone(policies),
-                af: [(None, Some(rm.clone()), false), (None, Some(rm), false)],
-            });
+            let p: SharedPolicy = Arc::new(NeighborPolicy::new(
+                policies,
+                [(None, Some(rm.clone()), false), (None, Some(rm), false)],
+            ));
             p
         });
         pc.default_originate = Some(DefaultOriginate { condition });
@@ -1659,9 +1665,8 @@ mod tests {
             .unwrap(),
         );
         let s = |x: &str| Some(x.to_string());
-        let case = |pl: Option<String>, rm: Option<String>, deny: bool| NeighborPolicy {
-            policies: Arc::clone(&policies),
-            af: [(pl, rm, deny), (None, None, false)],
+        let case = |pl: Option<String>, rm: Option<String>, deny: bool| {
+            NeighborPolicy::new(&policies, [(pl, rm, deny), (None, None, false)])
         };
         let v4 = Family::IPV4_UNICAST;
         assert!(case(None, None, false).permits_all(v4));
