@@ -177,6 +177,20 @@ enum Batch {
     Answered(Option<AttrId>),
 }
 
+/// How routes of `family` that share their attributes are put to `policy`
+/// ([`Batch`]): `Some(true)` when it permits the family entirely (it is not
+/// asked), `Some(false)` when its answer ignores the prefix (it is asked
+/// once), `None` when it is asked about every route.
+fn batch_mode(policy: &SharedPolicy, family: Family) -> Option<bool> {
+    if policy.permits_all(family) {
+        Some(true)
+    } else if policy.ignores_prefix(family) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// The source path id of a default-originate Adj-RIB-Out entry.
 const DEFAULT_SRC: u32 = u32::MAX;
 
@@ -756,19 +770,10 @@ impl Rib {
             ),
             IpNet::V6(n) => (true, n.addr().to_bits(), n.prefix_len(), path_id),
         });
-        // Per family: `Some(true)` when the policy permits everything,
-        // `Some(false)` when its answer ignores the prefix (then it is asked
-        // once per set, as `import_many` asks once per UPDATE), `None` when
-        // it is asked about every path.
-        let shared = [Family::IPV4_UNICAST, Family::IPV6_UNICAST].map(|fam| {
-            if p.cfg.import.permits_all(fam) {
-                Some(true)
-            } else if p.cfg.import.ignores_prefix(fam) {
-                Some(false)
-            } else {
-                None
-            }
-        });
+        // Per family: asked once per checked set (as `import_many` asks once
+        // per UPDATE), not at all, or about every path.
+        let shared =
+            [Family::IPV4_UNICAST, Family::IPV6_UNICAST].map(|fam| batch_mode(&p.cfg.import, fam));
         let mut checked: FxHashMap<AttrId, Option<AttrId>> = FxHashMap::default();
         // The policy's answer per (checked set, family), with a reference
         // held for each set to store.
@@ -798,12 +803,7 @@ impl Rib {
             let answer = match answers.get(&(id, f)) {
                 Some(a) => *a,
                 None => {
-                    let a = if all {
-                        let weight = self.st.peer(peer.0).cfg.weight;
-                        Some(self.st.attrs.with_weight(id, weight))
-                    } else {
-                        self.import_answer(peer.0, prefix.trunc(), path_id, id, Source::Bgp)
-                    };
+                    let a = self.batch_answer(peer.0, all, prefix, path_id, id);
                     answers.insert((id, f), a);
                     a
                 }
@@ -1770,18 +1770,9 @@ impl Rib {
     fn import_many(&mut self, peer: u16, nlri: &[Nlri], id: AttrId) {
         let mut hints = std::mem::take(&mut self.st.hints);
         self.insert_hints(nlri, &mut hints);
-        let p = self.st.peer(peer);
-        let mut batch = [Batch::Each; 2];
-        for (b, fam) in batch
-            .iter_mut()
-            .zip([Family::IPV4_UNICAST, Family::IPV6_UNICAST])
-        {
-            if p.cfg.import.permits_all(fam) {
-                *b = Batch::Unasked(true);
-            } else if p.cfg.import.ignores_prefix(fam) {
-                *b = Batch::Unasked(false);
-            }
-        }
+        let import = &self.st.peer(peer).cfg.import;
+        let mut batch = [Family::IPV4_UNICAST, Family::IPV6_UNICAST]
+            .map(|fam| batch_mode(import, fam).map_or(Batch::Each, Batch::Unasked));
         for (i, n) in nlri.iter().enumerate() {
             let hint = hints.get(i).copied().unwrap_or(InsertHint::NONE);
             let f = family_index(&n.prefix);
@@ -1797,12 +1788,7 @@ impl Rib {
                     continue;
                 }
                 Batch::Unasked(all) => {
-                    let a = if all {
-                        let weight = self.st.peer(peer).cfg.weight;
-                        Some(self.st.attrs.with_weight(id, weight))
-                    } else {
-                        self.import_answer(peer, n.prefix.trunc(), n.path_id, id, Source::Bgp)
-                    };
+                    let a = self.batch_answer(peer, all, n.prefix, n.path_id, id);
                     batch[f] = Batch::Answered(a);
                     a
                 }
@@ -1822,6 +1808,27 @@ impl Rib {
             }
         }
         self.st.hints = hints;
+    }
+
+    /// The import policy's answer for a batch of `peer`'s routes of one
+    /// family with set `id`, asked about one of them (`prefix`,
+    /// `path_id`): with `all` (the policy permits the family) no call is
+    /// needed. `None` for a denial, else the set to store, with a
+    /// reference for the caller. `id` is borrowed.
+    fn batch_answer(
+        &mut self,
+        peer: u16,
+        all: bool,
+        prefix: IpNet,
+        path_id: Option<u32>,
+        id: AttrId,
+    ) -> Option<AttrId> {
+        if all {
+            let weight = self.st.peer(peer).cfg.weight;
+            Some(self.st.attrs.with_weight(id, weight))
+        } else {
+            self.import_answer(peer, prefix.trunc(), path_id, id, Source::Bgp)
+        }
     }
 
     /// Asks the import policy about one route: `None` when it is denied,
