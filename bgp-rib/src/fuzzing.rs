@@ -191,6 +191,12 @@ impl crate::policy::Policy for Variant {
     fn ignores_prefix(&self, _: Family) -> bool {
         matches!(self.0.load(Ordering::Relaxed) % 5, 0 | 4)
     }
+
+    /// Variant 3 permits nothing, and says so: a full sync of an empty
+    /// Adj-RIB-Out then looks at no prefix.
+    fn permitted_prefixes(&self, _: Family) -> Option<Vec<crate::policy::PrefixRange>> {
+        (self.0.load(Ordering::Relaxed) % 5 == 3).then(Vec::new)
+    }
 }
 
 struct Harness {

@@ -8,7 +8,9 @@
 //! UPDATE instead, and one whose answer does not depend on the prefix
 //! ([`Policy::ignores_prefix`]) is asked about one route per UPDATE. On
 //! export the same two let a drain skip the policy, or ask it once per
-//! attribute set.
+//! attribute set, and one that names the only prefixes it can permit
+//! ([`Policy::permitted_prefixes`]) lets the first drain after a session
+//! comes up visit those prefixes instead of the whole table.
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -104,6 +106,38 @@ pub struct Modified {
     pub weight: u32,
 }
 
+/// A set of prefixes as a prefix-list entry names them: `prefix` itself
+/// and every prefix inside it, each only if its length lies in
+/// `min_len..=max_len` (FRR's `PREFIX ge G le L`; `PREFIX` alone is
+/// `min_len == max_len == ` its length).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PrefixRange {
+    /// The covering prefix (host bits are ignored).
+    pub prefix: IpNet,
+    /// The shortest length in the set.
+    pub min_len: u8,
+    /// The longest length in the set.
+    pub max_len: u8,
+}
+
+impl PrefixRange {
+    /// The range of `prefix` alone.
+    pub fn exact(prefix: IpNet) -> Self {
+        let len = prefix.prefix_len();
+        Self {
+            prefix: prefix.trunc(),
+            min_len: len,
+            max_len: len,
+        }
+    }
+
+    /// Whether `p` is in the set: of the same family, inside `prefix`, and
+    /// of a length in `min_len..=max_len`.
+    pub fn contains(&self, p: &IpNet) -> bool {
+        (self.min_len..=self.max_len).contains(&p.prefix_len()) && self.prefix.trunc().contains(p)
+    }
+}
+
 /// An import or export policy.
 pub trait Policy {
     /// Decides about one route. Must be deterministic: the RIB may evaluate a
@@ -136,6 +170,24 @@ pub trait Policy {
     fn ignores_prefix(&self, family: Family) -> bool {
         let _ = family;
         false
+    }
+
+    /// `Some(ranges)` when [`evaluate`](Self::evaluate) now denies every
+    /// route of `family` (IPv4 or IPv6 unicast) whose prefix lies in none
+    /// of `ranges`, whatever its attributes or peer: an export prefix-list
+    /// that permits only the default route, or a route-map whose every
+    /// `permit` entry matches such a list. Ranges may overlap; ranges of
+    /// another family are ignored. The RIB asks on export, when it fills
+    /// a peer's empty Adj-RIB-Out from the whole table (the first drain
+    /// after the session came up): it then looks only at those prefixes,
+    /// so a host that is sent one route costs that route, not a walk of
+    /// the table and a policy call per prefix. It never asks more than
+    /// that, so the policy is still called for each route it does look
+    /// at. The default, `None` (no claim), is always correct; so is a
+    /// range wider than needed.
+    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
+        let _ = family;
+        None
     }
 }
 
@@ -176,5 +228,9 @@ impl Policy for DenyAll {
 
     fn ignores_prefix(&self, _: Family) -> bool {
         true
+    }
+
+    fn permitted_prefixes(&self, _: Family) -> Option<Vec<PrefixRange>> {
+        Some(Vec::new())
     }
 }

@@ -18,7 +18,7 @@ use crate::decision::{self, Candidate, DecisionConfig, DecisionStep};
 use crate::held::{Held, HeldOp};
 use crate::intern::{AttrId, AttrTable, FxHashMap};
 use crate::peer::{AddPathSend, NextHopMode, PeerConfig, PeerId, SharedPolicy};
-use crate::policy::{Direction, PeerInfo, PolicyRoute, Source, Verdict};
+use crate::policy::{Direction, PeerInfo, PolicyRoute, PrefixRange, Source, Verdict};
 use crate::small::{BoxedVec, OneOrMany};
 use crate::trie::{InsertHint, PrefixTrie, TriePrefix};
 
@@ -312,6 +312,34 @@ struct Peer {
     defer: [bool; 2],
     /// Its routes in IPv4 and IPv6 unicast ([`Rib::peer_counts`]).
     counts: [PeerCounts; 2],
+    /// Per family (IPv4, IPv6 unicast): the chunks of the family's value
+    /// slots ([`CHUNK_SHIFT`]) that may hold a path of this peer or a
+    /// record of its Adj-RIB-Out. Marked whenever one is added; a walk of
+    /// the peer's chunks clears those that turn out to hold neither. The
+    /// session going down, a graceful-restart sweep or stale-marking
+    /// visits these chunks instead of the whole table, so a host with a
+    /// few routes comes and goes at the cost of its routes.
+    chunks: [Vec<u64>; 2],
+}
+
+/// A chunk of value slots in [`Peer::chunks`] is `1 << CHUNK_SHIFT` slots.
+const CHUNK_SHIFT: u32 = 8;
+
+/// Marks the chunk of `slot` in `bits`.
+#[inline]
+fn mark_chunk(bits: &mut Vec<u64>, slot: u32) {
+    let c = slot >> CHUNK_SHIFT;
+    match bits.get_mut((c / 64) as usize) {
+        Some(w) => *w |= 1 << (c % 64),
+        None => mark_new_chunk(bits, c),
+    }
+}
+
+/// [`mark_chunk`] past the end of `bits`.
+#[cold]
+fn mark_new_chunk(bits: &mut Vec<u64>, c: u32) {
+    bits.resize((c / 64) as usize + 1, 0);
+    bits[(c / 64) as usize] |= 1 << (c % 64);
 }
 
 /// Where a prefix's [`Entry`] lives: its value slot in its family's trie
@@ -363,6 +391,73 @@ fn family_slot(f: Family) -> Option<usize> {
         Family::IPV6_UNICAST => Some(1),
         _ => None,
     }
+}
+
+/// The prefixes of `trie` a full sync of a peer's Adj-RIB-Out looks at,
+/// with their slots, appended to `items`: those `wanted` says may concern
+/// the peer, of the whole table or, with `bound`, of those ranges only (in
+/// the ranges' order, overlaps repeated).
+fn full_sync_items<P: TriePrefix + Into<IpNet>>(
+    trie: &PrefixTrie<P, Entry>,
+    bound: Option<&[PrefixRange]>,
+    of_net: fn(&IpNet) -> Option<P>,
+    wanted: &impl Fn(&Entry) -> bool,
+    items: &mut Vec<(IpNet, Option<SlotRef>)>,
+) {
+    let mut add = |q: P, s: u32, e: &Entry| {
+        if wanted(e) {
+            let q = q.into();
+            items.push((q, Some(SlotRef::new(&q, s))));
+        }
+    };
+    match bound {
+        None => trie.iter_slots().for_each(|(q, s, e)| add(q, s, e)),
+        Some(ranges) => {
+            for r in ranges {
+                let Some(q) = of_net(&r.prefix) else {
+                    continue;
+                };
+                for (q, s, e) in trie.range_slots(&q, r.min_len, r.max_len) {
+                    add(q, s, e);
+                }
+            }
+        }
+    }
+}
+
+/// Calls `f` on the entries of `trie` in the chunks marked in `bits` (see
+/// [`Peer::chunks`]), then unmarks the chunks where no entry holds a path
+/// or an Adj-RIB-Out record of `peer`, and removes the entries left
+/// removable.
+fn walk_chunks<P: TriePrefix>(
+    trie: &mut PrefixTrie<P, Entry>,
+    bits: &mut [u64],
+    st: &mut State,
+    peer: u16,
+    f: &mut impl FnMut(&mut State, P, u32, &mut Entry),
+) {
+    let mut dead = Vec::new();
+    for (w, word) in bits.iter_mut().enumerate() {
+        let mut left = *word;
+        while left != 0 {
+            let b = left.trailing_zeros();
+            left &= left - 1;
+            let c = (w as u32 * 64 + b) << CHUNK_SHIFT;
+            let mut keep = false;
+            trie.for_each_in_slots_mut(c..c + (1 << CHUNK_SHIFT), |s, q, e| {
+                f(st, q, s, e);
+                keep |=
+                    e.paths.iter().any(|p| p.peer == peer) || e.out.iter().any(|o| o.peer == peer);
+                if e.removable() {
+                    dead.push(q);
+                }
+            });
+            if !keep {
+                *word &= !(1 << b);
+            }
+        }
+    }
+    remove_all(trie, dead);
 }
 
 /// Removes the prefixes `dead` (each holding a removable entry) from
@@ -463,6 +558,13 @@ impl std::fmt::Debug for Rib {
             .finish_non_exhaustive()
     }
 }
+
+/// The most ranges of [`Policy::permitted_prefixes`] a drain visits one by
+/// one; with more it walks the table once instead (overlapping ranges
+/// could otherwise visit it many times).
+///
+/// [`Policy::permitted_prefixes`]: crate::policy::Policy::permitted_prefixes
+const MAX_BOUND_RANGES: usize = 64;
 
 /// Runs `$body` with `$trie` the trie of `$prefix`'s family and `$p` the
 /// family-specific prefix.
@@ -1242,22 +1344,39 @@ impl Rib {
         // (prefix, slot): in prefix order, once each.
         let mut items: Vec<(IpNet, Option<SlotRef>)> = Vec::new();
         if full {
-            items.reserve(self.v4.len() + self.v6.len());
-            if families.contains(Family::IPV4_UNICAST) {
-                for (q, s, e) in self.v4.iter_slots() {
-                    if wanted(e) {
-                        let q = IpNet::V4(q);
-                        items.push((q, Some(SlotRef::new(&q, s))));
-                    }
+            // A family the peer holds nothing of, under an export policy
+            // that names the only prefixes it can permit: only those are
+            // looked at (a host sent the default route costs that route).
+            let bounds = [(0, Family::IPV4_UNICAST), (1, Family::IPV6_UNICAST)].map(|(i, f)| {
+                if p.counts[i].advertised != 0 || !families.contains(f) {
+                    return None;
                 }
+                p.cfg
+                    .export
+                    .permitted_prefixes(f)
+                    .filter(|r| r.len() <= MAX_BOUND_RANGES)
+            });
+            if bounds.iter().all(Option::is_none) {
+                items.reserve(self.v4.len() + self.v6.len());
+            }
+            if families.contains(Family::IPV4_UNICAST) {
+                let of_net = |n: &IpNet| match n {
+                    IpNet::V4(q) => Some(*q),
+                    IpNet::V6(_) => None,
+                };
+                full_sync_items(&self.v4, bounds[0].as_deref(), of_net, &wanted, &mut items);
             }
             if families.contains(Family::IPV6_UNICAST) {
-                for (q, s, e) in self.v6.iter_slots() {
-                    if wanted(e) {
-                        let q = IpNet::V6(q);
-                        items.push((q, Some(SlotRef::new(&q, s))));
-                    }
-                }
+                let of_net = |n: &IpNet| match n {
+                    IpNet::V6(q) => Some(*q),
+                    IpNet::V4(_) => None,
+                };
+                full_sync_items(&self.v6, bounds[1].as_deref(), of_net, &wanted, &mut items);
+            }
+            if bounds.iter().any(Option::is_some) {
+                // Ranges come in any order and may overlap.
+                items.sort_unstable_by_key(|x| x.0);
+                items.dedup_by_key(|x| x.0);
             }
             // Prefixes of the other families that the peer was sent
             // before are not possible: families do not change.
@@ -1315,11 +1434,11 @@ impl Rib {
                 if desired.is_empty() && e.is_none_or(|e| e.out.iter().all(|o| o.peer != t)) {
                     continue;
                 }
-                let e = match slot.and_then(|s| trie.by_slot_mut(s)) {
-                    Some((_, e)) => e,
-                    None => trie.get_or_insert_with(p, Entry::default),
+                let (slot, e) = match slot.and_then(|s| Some((s, trie.by_slot_mut(s)?.1))) {
+                    Some(x) => x,
+                    None => trie.get_or_insert_slot_with(p, Entry::default),
                 };
-                st.reconcile(t, prefix, e, desired, &mut acc);
+                st.reconcile(t, prefix, slot, e, desired, &mut acc);
                 if e.removable() {
                     trie.remove(p);
                 }
@@ -1613,6 +1732,43 @@ impl Rib {
         remove_all(&mut self.v6, dead);
     }
 
+    /// [`walk`](Self::walk) over the entries that may hold a path or an
+    /// Adj-RIB-Out record of `peer` in the families flagged: the chunks of
+    /// [`Peer::chunks`]. Chunks left with neither are unmarked.
+    fn walk_peer(
+        &mut self,
+        peer: u16,
+        fams: [bool; 2],
+        mut f: impl FnMut(&mut State, IpNet, SlotRef, &mut Entry),
+    ) {
+        let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) else {
+            return;
+        };
+        let mut chunks = std::mem::take(&mut p.chunks);
+        if fams[0] {
+            walk_chunks(
+                &mut self.v4,
+                &mut chunks[0],
+                &mut self.st,
+                peer,
+                &mut |st, q, s, e| f(st, IpNet::V4(q), SlotRef(s), e),
+            );
+        }
+        if fams[1] {
+            walk_chunks(
+                &mut self.v6,
+                &mut chunks[1],
+                &mut self.st,
+                peer,
+                &mut |st, q, s, e| f(st, IpNet::V6(q), SlotRef(s | V6_SLOT), e),
+            );
+        }
+        if let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) {
+            // `f` adds nothing of `peer`'s, so nothing was marked meanwhile.
+            p.chunks = chunks;
+        }
+    }
+
     fn session_down(&mut self, peer: PeerId) -> Result<(), RibError> {
         self.st.peer_ref(peer)?;
         // What it sent before it went down counts (a graceful restart
@@ -1637,7 +1793,7 @@ impl Rib {
         }
         let t = peer.0;
         // The Adj-RIB-Out of a closed session is empty; nothing is sent.
-        self.walk(|st, _, _, e| {
+        self.walk_peer(t, [true, true], |st, _, _, e| {
             e.out.retain(|o| {
                 if o.peer == t {
                     st.attrs.release(o.attrs);
@@ -1660,10 +1816,7 @@ impl Rib {
                 }
             }
         }
-        self.walk(|st, prefix, r, e| {
-            if !fams[family_index(&prefix)] {
-                return;
-            }
+        self.walk_peer(peer, fams, |st, prefix, r, e| {
             let before = e.paths.len();
             let mut touched = false;
             e.paths.retain(|p| {
@@ -1688,11 +1841,11 @@ impl Rib {
     }
 
     fn mark_stale_slot(&mut self, peer: u16, fam: usize, deadline: Option<Instant>) {
-        self.walk(|_, prefix, _, e| {
-            if family_index(&prefix) == fam {
-                for p in e.paths.iter_mut().filter(|p| p.peer == peer) {
-                    p.flags |= P_STALE;
-                }
+        let mut fams = [false; 2];
+        fams[fam] = true;
+        self.walk_peer(peer, fams, |_, _, _, e| {
+            for p in e.paths.iter_mut().filter(|p| p.peer == peer) {
+                p.flags |= P_STALE;
             }
         });
         if let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) {
@@ -1917,7 +2070,7 @@ impl Rib {
             let r = SlotRef::new(&prefix, slot);
             let mut touched = false;
             if fresh {
-                st.counts(peer, family_index(&prefix)).accepted += 1;
+                st.gained(peer, family_index(&prefix), slot);
             } else {
                 match e.paths.iter_mut().find(|x| x.is(peer, path_id)) {
                     Some(x) => {
@@ -1933,7 +2086,7 @@ impl Rib {
                     }
                     None => {
                         e.paths.push(path);
-                        st.counts(peer, family_index(&prefix)).accepted += 1;
+                        st.gained(peer, family_index(&prefix), slot);
                     }
                 }
             }
@@ -2025,6 +2178,7 @@ impl Peer {
             default_active: [false; 2],
             defer: [false; 2],
             counts: [PeerCounts::default(); 2],
+            chunks: [Vec::new(), Vec::new()],
         }
     }
 }
@@ -2148,6 +2302,16 @@ impl State {
         self.peers[usize::from(i)]
             .as_ref()
             .expect("paths refer to live peers")
+    }
+
+    /// Peer `i` has a new path in slot `slot` of family slot `fam`.
+    #[inline]
+    fn gained(&mut self, i: u16, fam: usize, slot: u32) {
+        let p = self.peers[usize::from(i)]
+            .as_mut()
+            .expect("paths refer to live peers");
+        p.counts[fam].accepted += 1;
+        mark_chunk(&mut p.chunks[fam], slot);
     }
 
     /// The counts of peer `i` in family slot `fam` (0: IPv4, 1: IPv6).
@@ -2669,6 +2833,7 @@ impl State {
         &mut self,
         t: u16,
         prefix: IpNet,
+        slot: u32,
         e: &mut Entry,
         desired: SmallVec<[(u16, u32, AttrId); 1]>,
         acc: &mut OutAcc,
@@ -2734,8 +2899,14 @@ impl State {
             self.attrs.release(o.attrs);
             acc.withdrawn[family_index(&prefix)].push(nlri(o.out_path_id));
         }
-        let c = self.counts(t, family_index(&prefix));
+        let fam = family_index(&prefix);
+        let c = self.counts(t, fam);
         c.advertised = c.advertised + new.len() - had;
+        if !new.is_empty() {
+            if let Some(p) = self.peers[usize::from(t)].as_mut() {
+                mark_chunk(&mut p.chunks[fam], slot);
+            }
+        }
         e.out.extend_growing(new);
     }
 }

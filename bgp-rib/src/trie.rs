@@ -675,6 +675,25 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
     }
 
+    /// Calls `f` on every value in the slots `slots` (free slots and those
+    /// past the end are skipped), with its slot and prefix, in slot order.
+    pub fn for_each_in_slots_mut(
+        &mut self,
+        slots: std::ops::Range<u32>,
+        mut f: impl FnMut(u32, P, &mut V),
+    ) {
+        let end = (slots.end as usize).min(self.values.len());
+        let start = (slots.start as usize).min(end);
+        let (values, nodes, slot_node) = (&mut self.values, &self.nodes, &self.slot_node);
+        for (i, v) in values[start..end].iter_mut().enumerate() {
+            if let Some(v) = v {
+                let s = start + i;
+                let n = &nodes[slot_node[s] as usize];
+                f(s as u32, P::from_bits(n.key, n.len()), v);
+            }
+        }
+    }
+
     /// Removes the value at `prefix` and returns it.
     pub fn remove(&mut self, prefix: P) -> Option<V> {
         let (key, len) = (prefix.bits().mask(prefix.bit_len()), prefix.bit_len());
@@ -985,6 +1004,40 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
             trie: self,
             stack: if start == NONE { vec![] } else { vec![start] },
         }
+    }
+
+    /// Every prefix with a value inside `prefix` (itself included) whose
+    /// length lies in `min_len..=max_len`, with its value slot and value,
+    /// in prefix order. Sub-tries whose prefixes are all longer than
+    /// `max_len` are not entered: `min_len == max_len ==` the length of
+    /// `prefix` is an exact lookup, whatever lies below it.
+    pub fn range_slots(
+        &self,
+        prefix: &P,
+        min_len: u8,
+        max_len: u8,
+    ) -> impl Iterator<Item = (P, u32, &V)> + use<'_, P, V> {
+        let mut stack = self.more_specifics(prefix).stack;
+        std::iter::from_fn(move || {
+            while let Some(i) = stack.pop() {
+                let n = &self.nodes[i as usize];
+                if n.len() > max_len {
+                    // Its children are longer still.
+                    continue;
+                }
+                for c in [n.child(1), n.child(0)] {
+                    if c != NONE {
+                        stack.push(c);
+                    }
+                }
+                if n.len() >= min_len {
+                    if let Some(v) = self.value(n.value) {
+                        return Some((P::from_bits(n.key, n.len()), n.value, v));
+                    }
+                }
+            }
+            None
+        })
     }
 
     /// Every prefix with its value, in prefix order (address, then length).

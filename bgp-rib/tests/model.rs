@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use bgp_rib::decision::{self, Candidate};
-use bgp_rib::policy::{Modified, PeerInfo, Policy, PolicyRoute, Verdict};
+use bgp_rib::policy::{Modified, PeerInfo, Policy, PolicyRoute, PrefixRange, Verdict};
 use bgp_rib::{AddPathSend, DecisionConfig, PeerConfig, PeerId, Reconfigured, Rib, RibConfig};
 use bgp_wire::attr::{AsPathBuf, Community, NextHop, Origin};
 use bgp_wire::{Family, Nlri, RouteAttrs};
@@ -92,9 +92,30 @@ fn import_verdict(variant: u8, r: &PolicyRoute<'_>) -> Verdict {
     }
 }
 
+/// What export variant 4 claims it may permit
+/// ([`Policy::permitted_prefixes`]): 10.0.0.0/22's /24s (wider than it
+/// permits), 10.0.1.0/24 again (overlapping), 10.0.4.0/23's /24s and
+/// 2001:db8:7::/48. It permits 10.0.1.0/24, 10.0.4.0/24, 10.0.5.0/24 and
+/// 2001:db8:7::/48.
+fn export_ranges() -> Vec<PrefixRange> {
+    let r = |p: &str, min_len, max_len| PrefixRange {
+        prefix: p.parse().unwrap(),
+        min_len,
+        max_len,
+    };
+    vec![
+        r("10.0.4.0/23", 24, 24),
+        r("10.0.0.0/22", 24, 24),
+        PrefixRange::exact("10.0.1.0/24".parse().unwrap()),
+        r("2001:db8:7::/48", 48, 48),
+    ]
+}
+
 fn export_verdict(variant: u8, r: &PolicyRoute<'_>) -> Verdict {
     let t = third(&r.prefix);
     match variant {
+        // Only some prefixes, and says which ([`Policy::permitted_prefixes`]).
+        4 if !matches!(t, 1 | 4 | 5 | 7) => Verdict::Deny,
         1 if t % 2 == 0 => Verdict::Deny,
         2 => {
             let mut a = r.attrs.clone();
@@ -185,7 +206,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..4usize).prop_map(Op::Down),
         1 => (0..4usize).prop_map(Op::Up),
         1 => (0..4usize, 0u8..5).prop_map(|(p, v)| Op::Import(p, v)),
-        1 => (0..4usize, 0u8..4).prop_map(|(p, v)| Op::Export(p, v)),
+        1 => (0..4usize, 0u8..5).prop_map(|(p, v)| Op::Export(p, v)),
         1 => Just(Op::ToggleNextHop),
         2 => (0..4usize).prop_map(Op::Defer),
         1 => (0..4usize).prop_map(Op::EndOfRib),
@@ -458,7 +479,9 @@ fn import_policy(v: u8) -> bgp_rib::SharedPolicy {
 
 /// An export policy of the model's variant `v`. Variant 0 permits
 /// everything and says so; variant 3 looks at the attributes only and says
-/// so (one call per attribute set in a drain).
+/// so (one call per attribute set in a drain); variant 4 permits a few
+/// prefixes and names them (a full sync of an empty Adj-RIB-Out visits
+/// only those).
 struct Export(u8);
 
 impl Policy for Export {
@@ -472,6 +495,10 @@ impl Policy for Export {
 
     fn ignores_prefix(&self, _: Family) -> bool {
         self.0 == 3
+    }
+
+    fn permitted_prefixes(&self, _: Family) -> Option<Vec<PrefixRange>> {
+        (self.0 == 4).then(export_ranges)
     }
 }
 
@@ -749,7 +776,7 @@ impl Harness {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
     fn rib_matches_model(ops in proptest::collection::vec(op(), 1..80)) {
         let mut h = Harness::new();

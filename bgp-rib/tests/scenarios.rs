@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bgp_rib::policy::{PeerInfo, PolicyRoute, Verdict};
+use bgp_rib::policy::{PeerInfo, Policy, PolicyRoute, PrefixRange, Verdict};
 use bgp_rib::{
     AddPathSend, DecisionConfig, DecisionStep, DefaultOriginate, NextHopMode, PeerConfig, PeerId,
     Reconfigured, Rib, RibConfig,
@@ -914,7 +914,7 @@ struct ByMed {
     all: bool,
 }
 
-impl bgp_rib::policy::Policy for ByMed {
+impl Policy for ByMed {
     fn evaluate(&self, r: &PolicyRoute<'_>) -> Verdict {
         self.calls
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1611,4 +1611,145 @@ fn peer_weight_applies_with_and_without_a_policy_call() {
     rib.withdraw(a, &nlri).unwrap();
     rib.withdraw(b, &nlri).unwrap();
     assert_eq!(rib.attribute_sets(), 0);
+}
+
+/// An export policy that permits only the default routes, says so
+/// ([`Policy::permitted_prefixes`], with an overlapping repeat), and counts
+/// its calls.
+///
+/// [`Policy::permitted_prefixes`]: bgp_rib::policy::Policy::permitted_prefixes
+struct DefaultOnly(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Policy for DefaultOnly {
+    fn evaluate(&self, r: &PolicyRoute<'_>) -> Verdict {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if r.prefix.prefix_len() == 0 {
+            Verdict::Permit
+        } else {
+            Verdict::Deny
+        }
+    }
+
+    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
+        let d = if family == Family::IPV6_UNICAST {
+            net("::/0")
+        } else {
+            net("0.0.0.0/0")
+        };
+        Some(vec![PrefixRange::exact(d), PrefixRange::exact(d)])
+    }
+}
+
+#[test]
+fn hosts_come_and_go_at_the_cost_of_their_routes() {
+    // A route server holding a border's table of 20,000 prefixes (value
+    // slots in more than 64 chunks) and its default routes, and hosts that
+    // are sent only the defaults.
+    let mut rib = rib();
+    let border = add(&mut rib, PeerConfig::new(info(2, 65100)));
+    let table: Vec<String> = (0..20_000u32)
+        .map(|i| format!("10.{}.{}.0/24", i / 256, i % 256))
+        .collect();
+    for chunk in table.chunks(100) {
+        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        announce(&mut rib, border, route(&[65100], 2), &refs);
+    }
+    announce(&mut rib, border, route(&[65100], 2), &["0.0.0.0/0"]);
+    let mut v6 = route(&[65100], 2);
+    v6.next_hop = Some(NextHop::V6 {
+        global: "2001:db8::2".parse().unwrap(),
+        link_local: None,
+    });
+    rib.announce(
+        border,
+        v6,
+        &[Nlri::new(net("::/0")), Nlri::new(net("2001:db8:1::/48"))],
+    )
+    .unwrap();
+    rib.drain_loc_rib();
+
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut cfg = PeerConfig::new(info(20, AS));
+    cfg.route_server_client = true;
+    cfg.export = Arc::new(DefaultOnly(Arc::clone(&calls)));
+    let host = add(&mut rib, cfg);
+    announce(&mut rib, host, route(&[], 20), &["100.64.0.20/32"]);
+    let sent = drain(&mut rib, host);
+    let sent: Vec<IpNet> = sent.iter().map(|x| x.0.prefix).collect();
+    assert_eq!(sent, [net("0.0.0.0/0"), net("::/0")]);
+    let n = calls.swap(0, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(n, 2, "only the defaults are looked at, once each");
+
+    // The session resets: the Adj-RIB-Out records go with it (else the
+    // next session would be sent nothing), and the host's /32.
+    rib.peer_down(host).unwrap();
+    assert!(rib.adj_rib_out(host).is_empty());
+    assert!(rib.best(&net("100.64.0.20/32")).is_none());
+    rib.peer_up(host).unwrap();
+    let sent = drain(&mut rib, host);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(calls.swap(0, std::sync::atomic::Ordering::Relaxed), 2);
+
+    // A new policy with routes already sent: the whole table is looked at,
+    // so that what the new policy drops is withdrawn.
+    let only_one = |r: &PolicyRoute<'_>| {
+        if r.prefix == net("10.70.0.0/24") {
+            Verdict::Permit
+        } else {
+            Verdict::Deny
+        }
+    };
+    rib.set_export_policy(host, Arc::new(only_one)).unwrap();
+    let sent = drain(&mut rib, host);
+    assert_eq!(
+        sent,
+        [
+            (Nlri::new(net("0.0.0.0/0")), None),
+            (
+                Nlri::new(net("10.70.0.0/24")),
+                // A route-server client: passed on unchanged.
+                Some(route(&[65100], 2))
+            ),
+            (Nlri::new(net("::/0")), None),
+        ]
+    );
+
+    // Another host's paths in the first chunk, in chunk 70 (second word of
+    // the bitmap) and in a new slot at the end; a graceful restart keeps
+    // them stale, the End-of-RIB sweeps those not sent again.
+    let h2 = add(&mut rib, PeerConfig::new(info(21, AS)));
+    let mine = ["10.0.5.0/24", "10.70.0.0/24", "100.64.0.21/32"];
+    announce(&mut rib, h2, route(&[], 21), &mine);
+    let from = |rib: &Rib, p: &str| -> Vec<PeerId> {
+        let mut v: Vec<PeerId> = rib.paths(&net(p)).iter().map(|x| x.peer).collect();
+        v.sort_by_key(|p| format!("{p:?}"));
+        v
+    };
+    for p in mine {
+        assert!(from(&rib, p).contains(&h2), "{p}");
+    }
+    rib.peer_down_graceful(h2, [Family::IPV4_UNICAST].into_iter().collect(), None)
+        .unwrap();
+    for p in mine {
+        assert!(from(&rib, p).contains(&h2), "{p} kept stale");
+    }
+    rib.peer_up(h2).unwrap();
+    announce(&mut rib, h2, route(&[], 21), &["10.70.0.0/24"]);
+    rib.end_of_rib(h2, Family::IPV4_UNICAST).unwrap();
+    assert!(!from(&rib, "10.0.5.0/24").contains(&h2));
+    assert!(from(&rib, "10.70.0.0/24").contains(&h2));
+    assert!(from(&rib, "100.64.0.21/32").is_empty());
+    let c = rib.peer_counts(h2, Family::IPV4_UNICAST).unwrap();
+    assert_eq!(c.accepted, 1);
+
+    // Gone for good: nothing of its is left, the border's table is whole.
+    rib.remove_peer(h2).unwrap();
+    assert!(!from(&rib, "10.70.0.0/24").contains(&h2));
+    rib.peer_down(host).unwrap();
+    assert!(rib.best(&net("100.64.0.20/32")).is_none());
+    let c = rib.peer_counts(border, Family::IPV4_UNICAST).unwrap();
+    assert_eq!(c.accepted, 20_001);
+    // (Withdrawn prefixes stay until the Loc-RIB stream reports them.)
+    rib.drain_loc_rib();
+    assert_eq!(rib.prefix_count(), (20_001, 2));
 }
