@@ -21,7 +21,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use bgp_rib::policy::{Direction, Modified, PeerInfo, Policy, PolicyRoute, Source, Verdict};
+use bgp_rib::policy::{
+    Direction, Modified, PeerInfo, Policy, PolicyRoute, PrefixRange, Source, Verdict,
+};
 use bgp_wire::attr::{AsSegment, NextHop, Origin, SegmentType};
 use bgp_wire::codepoint::Role;
 use bgp_wire::{Family, RouteAttrs};
@@ -445,6 +447,38 @@ impl Policy for RouteMapPolicy<'_> {
         self.map
             .is_none_or(|m| self.policies.maps[m as usize].prefix_lists.is_empty())
     }
+
+    /// A route is permitted only by a `permit` entry that matched it, so
+    /// when every `permit` entry matches the prefix against a prefix-list
+    /// (`match ip address prefix-list`, `match ipv6 address prefix-list`),
+    /// the map permits nothing outside those lists' `permit` ranges. An
+    /// entry whose list does not exist, is empty or is of the other family
+    /// matches no route of `family` and adds nothing. `None` as soon as
+    /// one `permit` entry does not match the prefix (it may permit any
+    /// prefix); a map that does not exist permits nothing.
+    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
+        let Some(m) = self.map else {
+            return Some(Vec::new());
+        };
+        let fam = AddrFamily::of_unicast(family)?;
+        let lists = self.policies.config.prefix_lists();
+        let mut out = Vec::new();
+        for e in &self.policies.maps[m as usize].entries {
+            if e.action != Action::Permit {
+                continue;
+            }
+            let list = e.matches.iter().find_map(|c| match c {
+                CMatch::Prefix(l) => Some(*l),
+                _ => None,
+            })?;
+            if let Some(l) = list.map(|l| &lists[l as usize]) {
+                if l.family() == fam {
+                    out.extend(l.permit_ranges());
+                }
+            }
+        }
+        Some(out)
+    }
 }
 
 /// Whether a compiled route-map permits every route unchanged, by its
@@ -541,6 +575,25 @@ impl Policy for PrefixListPolicy<'_> {
         };
         l.entries().is_empty() || l.family() != fam || self.permits_all
     }
+
+    /// The list's `permit` ranges ([`PrefixList::permit_ranges`]): nothing
+    /// for a list that does not exist or is of the other family, `None`
+    /// for one that permits everything.
+    ///
+    /// [`PrefixList::permit_ranges`]: crate::prefix_list::PrefixList::permit_ranges
+    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
+        let Some(l) = self.list else {
+            return Some(Vec::new());
+        };
+        let fam = AddrFamily::of_unicast(family)?;
+        if l.entries().is_empty() || (self.permits_all && l.family() == fam) {
+            return None;
+        }
+        if l.family() != fam {
+            return Some(Vec::new());
+        }
+        Some(l.permit_ranges().collect())
+    }
 }
 
 //----------- Shared handles --------------------------------------------------------
@@ -588,6 +641,11 @@ impl Policy for SharedRouteMap {
     fn ignores_prefix(&self, family: Family) -> bool {
         self.get().ignores_prefix(family)
     }
+
+    /// As [`RouteMapPolicy`]'s.
+    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
+        self.get().permitted_prefixes(family)
+    }
 }
 
 /// A prefix-list of shared [`Policies`] as a [`Policy`] that owns its
@@ -627,6 +685,11 @@ impl Policy for SharedPrefixList {
     /// As [`PrefixListPolicy`]'s.
     fn ignores_prefix(&self, family: Family) -> bool {
         self.get().ignores_prefix(family)
+    }
+
+    /// As [`PrefixListPolicy`]'s.
+    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
+        self.get().permitted_prefixes(family)
     }
 }
 
@@ -1655,6 +1718,152 @@ route-map TO-HOSTS permit 10
         }
     }
 
+    /// What `permitted_prefixes` says of lists and maps, and that no
+    /// route outside the claimed ranges is permitted.
+    #[test]
+    fn permitted_prefixes_of_maps_and_lists() {
+        let p = Policies::parse(
+            "ip prefix-list DEFAULT-ONLY seq 5 permit 0.0.0.0/0\n\
+             ip prefix-list HOSTS seq 5 permit 0.0.0.0/0 ge 32\n\
+             ip prefix-list MIX seq 5 deny 10.0.0.0/8 ge 25\n\
+             ip prefix-list MIX seq 10 permit 10.0.0.0/8 le 32\n\
+             ip prefix-list MIX seq 15 permit 192.0.2.0/24\n\
+             ip prefix-list MIX seq 20 deny any\n\
+             ip prefix-list ANY seq 5 permit any\n\
+             ip prefix-list EMPTY description nothing here\n\
+             ipv6 prefix-list HOSTS6 seq 5 permit ::/0 ge 128\n\
+             route-map TO-HOST permit 10\n match ip address prefix-list DEFAULT-ONLY\n\
+             route-map TO-HOST permit 20\n match ipv6 address prefix-list HOSTS6\n set local-preference 50\n\
+             route-map TO-HOST deny 30\n\
+             route-map BOTH permit 10\n match ip address prefix-list HOSTS\n match ip address prefix-list MIX\n\
+             route-map BOTH permit 20\n match ip address prefix-list DEFAULT-ONLY\n on-match next\n\
+             route-map BOTH permit 30\n match metric 7\n match ip address prefix-list DEFAULT-ONLY\n\
+             route-map HOSTS-FIRST permit 10\n match ip address prefix-list HOSTS\n\
+             route-map HOSTS-FIRST permit 20\n\
+             route-map DENY-SOME deny 10\n match ip address prefix-list HOSTS\n\
+             route-map DENY-SOME permit 20\n\
+             route-map MISSING permit 10\n match ip address prefix-list NOPE\n\
+             route-map EMPTY-LIST permit 10\n match ip address prefix-list EMPTY\n\
+             route-map LP permit 10\n set local-preference 200\n",
+        )
+        .unwrap();
+        let (v4, v6) = (Family::IPV4_UNICAST, Family::IPV6_UNICAST);
+        let r = |p: &str, min_len, max_len| PrefixRange {
+            prefix: p.parse().unwrap(),
+            min_len,
+            max_len,
+        };
+        let default = PrefixRange::exact("0.0.0.0/0".parse().unwrap());
+        let hosts = r("0.0.0.0/0", 32, 32);
+        let l4 = |n: &str| p.prefix_list(AddrFamily::Ipv4, n);
+        assert_eq!(
+            l4("DEFAULT-ONLY").permitted_prefixes(v4),
+            Some(vec![default])
+        );
+        assert_eq!(l4("HOSTS").permitted_prefixes(v4), Some(vec![hosts]));
+        assert_eq!(
+            l4("MIX").permitted_prefixes(v4),
+            Some(vec![r("10.0.0.0/8", 8, 32), r("192.0.2.0/24", 24, 24)]),
+            "deny entries take away, permit entries make the ranges"
+        );
+        assert_eq!(
+            l4("HOSTS").permitted_prefixes(v6),
+            Some(vec![]),
+            "other family"
+        );
+        assert_eq!(l4("NO-SUCH-LIST").permitted_prefixes(v4), Some(vec![]));
+        assert_eq!(l4("ANY").permitted_prefixes(v4), None, "permits everything");
+        assert_eq!(
+            l4("EMPTY").permitted_prefixes(v4),
+            None,
+            "permits everything"
+        );
+        assert_eq!(l4("ANY").permitted_prefixes(Family::IPV4_MULTICAST), None);
+
+        let m = |n: &str| p.route_map(n);
+        assert_eq!(m("TO-HOST").permitted_prefixes(v4), Some(vec![default]));
+        assert_eq!(
+            m("TO-HOST").permitted_prefixes(v6),
+            Some(vec![r("::/0", 128, 128)])
+        );
+        assert_eq!(
+            m("BOTH").permitted_prefixes(v4),
+            Some(vec![
+                r("10.0.0.0/8", 8, 32),
+                r("192.0.2.0/24", 24, 24),
+                default,
+                default
+            ]),
+            "a second `match ip address prefix-list` replaces the first (FRR); \
+             on-match and other matches do not widen"
+        );
+        assert_eq!(m("MISSING").permitted_prefixes(v4), Some(vec![]));
+        assert_eq!(m("EMPTY-LIST").permitted_prefixes(v4), Some(vec![]));
+        assert_eq!(m("NO-SUCH-MAP").permitted_prefixes(v4), Some(vec![]));
+        for n in ["HOSTS-FIRST", "DENY-SOME", "LP"] {
+            assert_eq!(m(n).permitted_prefixes(v4), None, "{n}");
+        }
+
+        // Nothing outside the claim is permitted.
+        let (peer, a) = (peer(), attrs(&[65001], &[]));
+        let probes = [
+            "0.0.0.0/0",
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "10.1.2.0/24",
+            "10.1.2.128/25",
+            "10.1.2.3/32",
+            "192.0.2.0/24",
+            "192.0.2.1/32",
+            "198.51.100.0/24",
+            "::/0",
+            "2001:db8::/32",
+            "2001:db8::1/128",
+        ];
+        let names = [
+            "DEFAULT-ONLY",
+            "HOSTS",
+            "MIX",
+            "ANY",
+            "EMPTY",
+            "NO-SUCH-LIST",
+        ];
+        let mut policies: Vec<(String, Box<dyn Policy + '_>)> = names
+            .iter()
+            .map(|n| (n.to_string(), Box::new(l4(n)) as Box<dyn Policy>))
+            .collect();
+        for n in [
+            "TO-HOST",
+            "BOTH",
+            "HOSTS-FIRST",
+            "DENY-SOME",
+            "MISSING",
+            "LP",
+        ] {
+            policies.push((n.to_string(), Box::new(m(n))));
+        }
+        let mut permitted = 0;
+        for (name, pol) in &policies {
+            for prefix in probes {
+                let mut route = route(prefix, &a, &peer);
+                route.attrs = &a;
+                let fam = if prefix.contains(':') { v6 } else { v4 };
+                if pol.evaluate(&route) == Verdict::Deny {
+                    continue;
+                }
+                permitted += 1;
+                if let Some(ranges) = pol.permitted_prefixes(fam) {
+                    let net: IpNet = prefix.parse().unwrap();
+                    assert!(
+                        ranges.iter().any(|r| r.contains(&net)),
+                        "{name} permits {prefix} outside {ranges:?}"
+                    );
+                }
+            }
+        }
+        assert!(permitted > 20, "the probes reach the permits: {permitted}");
+    }
+
     /// The shared handles give the borrowed handles' answers and claims,
     /// for lists and maps that exist and for names that do not.
     #[test]
@@ -1687,6 +1896,11 @@ route-map TO-HOSTS permit 10
             for f in fams {
                 assert_eq!(b.permits_all(f), s.permits_all(f), "{name} {f:?}");
                 assert_eq!(b.ignores_prefix(f), s.ignores_prefix(f), "{name} {f:?}");
+                assert_eq!(
+                    b.permitted_prefixes(f),
+                    s.permitted_prefixes(f),
+                    "{name} {f:?}"
+                );
             }
             for prefix in prefixes {
                 let r = route(prefix, &a, &peer);
@@ -1700,6 +1914,11 @@ route-map TO-HOSTS permit 10
                 for f in fams {
                     assert_eq!(b.permits_all(f), s.permits_all(f), "{name} {f:?}");
                     assert_eq!(b.ignores_prefix(f), s.ignores_prefix(f), "{name} {f:?}");
+                    assert_eq!(
+                        b.permitted_prefixes(f),
+                        s.permitted_prefixes(f),
+                        "{name} {f:?}"
+                    );
                 }
                 for prefix in prefixes {
                     let r = route(prefix, &a, &peer);

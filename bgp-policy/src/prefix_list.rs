@@ -13,6 +13,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use bgp_rib::policy::PrefixRange;
 use bgp_wire::Family;
 use ipnet::IpNet;
 
@@ -308,6 +309,33 @@ impl PrefixList {
     /// The entries in sequence order.
     pub fn entries(&self) -> &[PrefixListEntry] {
         &self.entries
+    }
+
+    /// The sets of prefixes its `permit` entries match: every prefix the
+    /// list permits lies in one of them (`deny` entries only take some
+    /// away). What [`Policy::permitted_prefixes`] is built from.
+    ///
+    /// [`Policy::permitted_prefixes`]: bgp_rib::policy::Policy::permitted_prefixes
+    pub fn permit_ranges(&self) -> impl Iterator<Item = PrefixRange> + '_ {
+        let whole = match self.family {
+            AddrFamily::Ipv4 => IpNet::V4(Default::default()),
+            AddrFamily::Ipv6 => IpNet::V6(Default::default()),
+        };
+        self.entries
+            .iter()
+            .filter(|e| e.action == Action::Permit)
+            .map(move |e| {
+                let (min_len, max_len) = e.len_range(self.family);
+                let prefix = match e.matcher {
+                    PrefixMatch::Any => whole,
+                    PrefixMatch::Prefix { prefix, .. } => prefix,
+                };
+                PrefixRange {
+                    prefix,
+                    min_len,
+                    max_len,
+                }
+            })
     }
 
     /// Builds the trie now rather than on the first lookup.

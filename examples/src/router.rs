@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use bgp_fsm::{CloseReason, Event, GracefulRestart, Session, SessionConfig, StateKind};
 use bgp_policy::prefix_list::AddrFamily;
 use bgp_policy::{Policies, SharedPrefixList, SharedRouteMap};
-use bgp_rib::policy::{PeerInfo, Policy, PolicyRoute, Source, Verdict};
+use bgp_rib::policy::{PeerInfo, Policy, PolicyRoute, PrefixRange, Source, Verdict};
 use bgp_rib::{
     AddPathSend, Announcement, DecisionConfig, DefaultOriginate, LocRibChange, NextHopMode,
     PeerConfig, PeerId, Rib, RibConfig, SharedPolicy,
@@ -1544,6 +1544,20 @@ impl Policy for NeighborPolicy {
             || pl.as_ref().is_none_or(|pl| pl.ignores_prefix(family))
                 && rm.as_ref().is_none_or(|rm| rm.ignores_prefix(family))
     }
+
+    /// Both must permit a route, so either one's bound is the family's:
+    /// the prefix-list's (`neighbor H prefix-list DEFAULT-ONLY out`), else
+    /// the route-map's; nothing when denied for want of a policy. The RIB
+    /// then fills a host's Adj-RIB-Out from those prefixes alone.
+    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
+        let (pl, rm, deny) = &self.af[af_slot(family)?];
+        if *deny {
+            return Some(Vec::new());
+        }
+        pl.as_ref()
+            .and_then(|pl| pl.permitted_prefixes(family))
+            .or_else(|| rm.as_ref()?.permitted_prefixes(family))
+    }
 }
 
 /// The slot of [`NeighborPolicy::af`] of a unicast family.
@@ -1659,8 +1673,10 @@ mod tests {
             Policies::parse(
                 "ip prefix-list ANY seq 5 permit any\n\
                  ip prefix-list HOSTS seq 5 permit 0.0.0.0/0 ge 32\n\
+                 ip prefix-list DEFAULT-ONLY seq 5 permit 0.0.0.0/0\n\
                  route-map ALLOW permit 10\n\
-                 route-map LP permit 10\n set local-preference 200\n",
+                 route-map LP permit 10\n set local-preference 200\n\
+                 route-map TO-HOST permit 10\n match ip address prefix-list DEFAULT-ONLY\n",
             )
             .unwrap(),
         );
@@ -1692,5 +1708,27 @@ mod tests {
         assert!(case(s("ANY"), s("LP"), false).ignores_prefix(v4));
         assert!(!case(s("HOSTS"), s("LP"), false).ignores_prefix(v4));
         assert!(!case(s("HOSTS"), None, false).ignores_prefix(v4));
+
+        // The prefixes a neighbor can be sent (a host's `prefix-list
+        // DEFAULT-ONLY out`): the list's, else the route-map's.
+        let hosts = PrefixRange {
+            prefix: "0.0.0.0/0".parse().unwrap(),
+            min_len: 32,
+            max_len: 32,
+        };
+        let default = PrefixRange::exact("0.0.0.0/0".parse().unwrap());
+        let pp = |p: NeighborPolicy| p.permitted_prefixes(v4);
+        assert_eq!(pp(case(s("HOSTS"), s("LP"), false)), Some(vec![hosts]));
+        assert_eq!(pp(case(s("HOSTS"), None, false)), Some(vec![hosts]));
+        assert_eq!(pp(case(None, s("TO-HOST"), false)), Some(vec![default]));
+        assert_eq!(pp(case(s("ANY"), s("TO-HOST"), false)), Some(vec![default]));
+        assert_eq!(pp(case(s("ANY"), s("LP"), false)), None);
+        assert_eq!(pp(case(None, None, false)), None);
+        assert_eq!(
+            pp(case(None, None, true)),
+            Some(vec![]),
+            "denies everything"
+        );
+        assert_eq!(pp(case(s("NOPE"), None, false)), Some(vec![]));
     }
 }
