@@ -44,6 +44,10 @@
 //! Adj-RIB-Out is drained too) it loads the IPv4 table and then replays the
 //! one-day churn as the `rib` bench does; `replay` is then the function to
 //! count (`--toggle-collect=rib_insert_once::replay`).
+//!
+//! With `flaps` (or `flaps-each`) 200 hosts then come up beside the table
+//! as iBGP peers that announce a /32 each and are sent only the default
+//! route, go down, and come up again: see [`host_flaps`].
 #![allow(missing_docs)]
 #![allow(clippy::disallowed_methods)] // a benchmark harness reads the clock
 
@@ -228,6 +232,9 @@ fn main() {
             n as f64 / el.as_secs_f64() / 1e6,
         );
     }
+    if mode.starts_with("flaps") {
+        host_flaps(&mut rib, mode == "flaps-each");
+    }
     if churn {
         rib.drain_loc_rib();
         if let Some(o) = out {
@@ -242,6 +249,76 @@ fn main() {
             t.churn.len() as f64 / el.as_secs_f64() / 1e3
         );
     }
+}
+
+/// `flaps`: the users' route server beside a full table. Hosts come up as
+/// iBGP peers, each announcing its own /32 and sent only the default route
+/// (`ip prefix-list DEFAULT-ONLY permit 0.0.0.0/0` as the export filter),
+/// and go down again: the time of each kind of session event, which should
+/// depend on the host's few routes, not on the table. With `each` the same
+/// list is asked about every route, as a closure that makes no claims.
+fn host_flaps(rib: &mut Rib, each: bool) {
+    const HOSTS: u16 = 200;
+    rib.drain_loc_rib();
+    let policies =
+        Arc::new(Policies::parse("ip prefix-list DEFAULT-ONLY seq 5 permit 0.0.0.0/0\n").unwrap());
+    let list = bgp_policy::SharedPrefixList::new(
+        policies,
+        bgp_policy::prefix_list::AddrFamily::Ipv4,
+        "DEFAULT-ONLY",
+    );
+    let only_default: bgp_rib::SharedPolicy = if each {
+        Arc::new(move |r: &PolicyRoute<'_>| list.evaluate(r))
+    } else {
+        Arc::new(list)
+    };
+    let host = |i: u16| std::net::Ipv4Addr::new(100, 64, (i >> 8) as u8, i as u8);
+    let mut peers = Vec::new();
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    for i in 0..HOSTS {
+        let mut pc = PeerConfig::new(bgp_rib::policy::PeerInfo {
+            address: host(i).into(),
+            local_address: [100, 64, 255, 254].into(),
+            asn: 65000,
+            local_asn: 65000,
+            router_id: host(i),
+            role: None,
+        });
+        pc.export = only_default.clone();
+        let h = rib.add_peer(pc).unwrap();
+        peers.push(h);
+    }
+    for round in 0..2 {
+        for (i, &h) in peers.iter().enumerate() {
+            let start = Instant::now();
+            rib.peer_up(h).unwrap();
+            let mut attrs = rib_data::attrs(0, 3_000_000 + i as u32, false);
+            attrs.as_path = Default::default();
+            attrs.next_hop = Some(bgp_wire::attr::NextHop::V4(host(i as u16)));
+            let net = ipnet::IpNet::V4(ipnet::Ipv4Net::new(host(i as u16), 32).unwrap());
+            rib.announce(h, attrs, &[Nlri::new(net)]).unwrap();
+            std::hint::black_box(rib.drain_loc_rib().len());
+            std::hint::black_box(rib.drain_adj_rib_out(h).unwrap().len());
+            up.push(start.elapsed());
+        }
+        if round == 0 {
+            for &h in &peers {
+                let start = Instant::now();
+                rib.peer_down(h).unwrap();
+                std::hint::black_box(rib.drain_loc_rib().len());
+                down.push(start.elapsed());
+            }
+        }
+    }
+    up.sort();
+    down.sort();
+    println!(
+        "{HOSTS} host sessions beside the table: up + one /32 + drains median {:?} (max {:?}), down + drain median {:?} (max {:?})",
+        up[up.len() / 2],
+        up[up.len() - 1],
+        down[down.len() / 2],
+        down[down.len() - 1],
+    );
 }
 
 /// The time it takes to write one octet to each of `n` fresh pages of 4
