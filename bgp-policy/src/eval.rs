@@ -598,6 +598,35 @@ impl Policy for PrefixListPolicy<'_> {
 
 //----------- Shared handles --------------------------------------------------------
 
+/// `impl Policy for $shared` by handing every call, answers and claims
+/// alike, to the borrowed handle `get()` gives (a `$borrowed`): one list
+/// of the trait's methods for both shared handles, so that neither can
+/// miss a claim the other makes.
+macro_rules! delegate_policy {
+    ($shared:ty, $borrowed:ident) => {
+        impl Policy for $shared {
+            fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
+                self.get().evaluate(route)
+            }
+
+            #[doc = concat!("As [`", stringify!($borrowed), "`]'s.")]
+            fn permits_all(&self, family: Family) -> bool {
+                self.get().permits_all(family)
+            }
+
+            #[doc = concat!("As [`", stringify!($borrowed), "`]'s.")]
+            fn ignores_prefix(&self, family: Family) -> bool {
+                self.get().ignores_prefix(family)
+            }
+
+            #[doc = concat!("As [`", stringify!($borrowed), "`]'s.")]
+            fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
+                self.get().permitted_prefixes(family)
+            }
+        }
+    };
+}
+
 /// A route-map of shared [`Policies`] as a [`Policy`] that owns its
 /// reference to them, with the name looked up once: what a neighbor's
 /// configuration stores (FRR's `neighbor X route-map NAME in`), where a
@@ -627,26 +656,7 @@ impl SharedRouteMap {
     }
 }
 
-impl Policy for SharedRouteMap {
-    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
-        self.get().evaluate(route)
-    }
-
-    /// As [`RouteMapPolicy`]'s.
-    fn permits_all(&self, family: Family) -> bool {
-        self.get().permits_all(family)
-    }
-
-    /// As [`RouteMapPolicy`]'s.
-    fn ignores_prefix(&self, family: Family) -> bool {
-        self.get().ignores_prefix(family)
-    }
-
-    /// As [`RouteMapPolicy`]'s.
-    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
-        self.get().permitted_prefixes(family)
-    }
-}
+delegate_policy!(SharedRouteMap, RouteMapPolicy);
 
 /// A prefix-list of shared [`Policies`] as a [`Policy`] that owns its
 /// reference to them, with the name looked up once (FRR's `neighbor X
@@ -672,26 +682,7 @@ impl SharedPrefixList {
     }
 }
 
-impl Policy for SharedPrefixList {
-    fn evaluate(&self, route: &PolicyRoute<'_>) -> Verdict {
-        self.get().evaluate(route)
-    }
-
-    /// As [`PrefixListPolicy`]'s.
-    fn permits_all(&self, family: Family) -> bool {
-        self.get().permits_all(family)
-    }
-
-    /// As [`PrefixListPolicy`]'s.
-    fn ignores_prefix(&self, family: Family) -> bool {
-        self.get().ignores_prefix(family)
-    }
-
-    /// As [`PrefixListPolicy`]'s.
-    fn permitted_prefixes(&self, family: Family) -> Option<Vec<PrefixRange>> {
-        self.get().permitted_prefixes(family)
-    }
-}
+delegate_policy!(SharedPrefixList, PrefixListPolicy);
 
 //----------- The procedure -----------------------------------------------------------
 
