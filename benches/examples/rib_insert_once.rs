@@ -47,7 +47,9 @@
 //!
 //! With `flaps` (or `flaps-each`) 200 hosts then come up beside the table
 //! as iBGP peers that announce a /32 each and are sent only the default
-//! route, go down, and come up again: see [`host_flaps`].
+//! route, go down, and come up again; then a border sends them the default
+//! route, each host's export policy is replaced, and each host's
+//! Adj-RIB-In and Adj-RIB-Out are listed: see [`host_flaps`].
 #![allow(missing_docs)]
 #![allow(clippy::disallowed_methods)] // a benchmark harness reads the clock
 
@@ -310,14 +312,76 @@ fn host_flaps(rib: &mut Rib, each: bool) {
             }
         }
     }
-    up.sort();
-    down.sort();
+    // A border sends the default route, and every host is sent it.
+    let border = rib
+        .add_peer(PeerConfig::new(bgp_rib::policy::PeerInfo {
+            address: [100, 64, 255, 1].into(),
+            local_address: [100, 64, 255, 254].into(),
+            asn: 65001,
+            local_asn: 65000,
+            router_id: [100, 64, 255, 1].into(),
+            role: None,
+        }))
+        .unwrap();
+    rib.peer_up(border).unwrap();
+    let mut attrs = rib_data::attrs(0, 3_500_000, false);
+    attrs.next_hop = Some(bgp_wire::attr::NextHop::V4([100, 64, 255, 1].into()));
+    rib.announce(border, attrs, &[Nlri::new("0.0.0.0/0".parse().unwrap())])
+        .unwrap();
+    rib.drain_loc_rib();
+    for &h in &peers {
+        assert_eq!(rib.drain_adj_rib_out(h).unwrap().len(), 1);
+    }
+    // The operator edits the hosts' outbound list (re-applied unchanged
+    // here: nothing is sent, all must be checked), and looks at what a
+    // host sent and was sent (`show bgp neighbor … received-routes` and
+    // `advertised-routes`).
+    let policies = Arc::new(
+        Policies::parse(
+            "ip prefix-list DEFAULT-ONLY seq 5 permit 0.0.0.0/0\n\
+             ip prefix-list DEFAULT-ONLY seq 10 deny 0.0.0.0/0 le 32\n",
+        )
+        .unwrap(),
+    );
+    let list = bgp_policy::SharedPrefixList::new(
+        policies,
+        bgp_policy::prefix_list::AddrFamily::Ipv4,
+        "DEFAULT-ONLY",
+    );
+    let edited: bgp_rib::SharedPolicy = if each {
+        Arc::new(move |r: &PolicyRoute<'_>| list.evaluate(r))
+    } else {
+        Arc::new(list)
+    };
+    let (mut reapply, mut shown) = (Vec::new(), Vec::new());
+    for &h in &peers {
+        let start = Instant::now();
+        rib.set_export_policy(h, edited.clone()).unwrap();
+        let n = rib.drain_adj_rib_out(h).unwrap().len();
+        reapply.push(start.elapsed());
+        assert_eq!(n, 0, "the edit changes nothing");
+        let start = Instant::now();
+        let (i, o) = (rib.adj_rib_in(h), rib.adj_rib_out(h));
+        shown.push(start.elapsed());
+        assert_eq!((i.len(), o.len()), (1, 1), "a /32 in, the default out");
+    }
+    for v in [&mut up, &mut down, &mut reapply, &mut shown] {
+        v.sort();
+    }
+    let med = |v: &[std::time::Duration]| v[v.len() / 2];
     println!(
         "{HOSTS} host sessions beside the table: up + one /32 + drains median {:?} (max {:?}), down + drain median {:?} (max {:?})",
-        up[up.len() / 2],
+        med(&up),
         up[up.len() - 1],
-        down[down.len() / 2],
+        med(&down),
         down[down.len() - 1],
+    );
+    println!(
+        "export policy replaced + drain median {:?} (max {:?}), Adj-RIB-In + Adj-RIB-Out listed median {:?} (max {:?})",
+        med(&reapply),
+        reapply[reapply.len() - 1],
+        med(&shown),
+        shown[shown.len() - 1],
     );
 }
 

@@ -35,11 +35,11 @@
 //! | operation | cost |
 //! |---|---|
 //! | announce / withdraw one prefix | O(prefix length + paths of the prefix) |
-//! | drain Adj-RIB-Out | O(prefixes changed since the last drain × paths), O(table) after `peer_up` or a policy change |
-//! | peer down, stale marking and sweeping | O(table) |
+//! | drain Adj-RIB-Out | O(prefixes changed since the last drain × paths); after `peer_up` or a policy change O(table), or O(the prefixes the policy names + the peer's routes) when its export policy names them ([`policy::Policy::permitted_prefixes`]) |
+//! | peer down, stale marking and sweeping | O(the peer's routes): the RIB keeps, per peer, which blocks of 256 prefixes may hold its routes |
 //! | longest-prefix match | O(prefix length); O(1) for IPv4 with the DIR-24-8 index |
 //! | a peer's route counts ([`Rib::peer_counts`], for `show bgp summary`) | O(1) |
-//! | a peer's Adj-RIB-In or Adj-RIB-Out as a list | O(table) |
+//! | a peer's Adj-RIB-In or Adj-RIB-Out as a list | O(the peer's routes) |
 //!
 //! # Wiring
 //! * A peer is a [`PeerConfig`] (its [`policy::PeerInfo`], import and export

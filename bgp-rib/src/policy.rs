@@ -177,11 +177,13 @@ pub trait Policy {
     /// of `ranges`, whatever its attributes or peer: an export prefix-list
     /// that permits only the default route, or a route-map whose every
     /// `permit` entry matches such a list. Ranges may overlap; ranges of
-    /// another family are ignored. The RIB asks on export, when it fills
-    /// a peer's empty Adj-RIB-Out from the whole table (the first drain
-    /// after the session came up): it then looks only at those prefixes,
-    /// so a host that is sent one route costs that route, not a walk of
-    /// the table and a policy call per prefix. It never asks more than
+    /// another family are ignored. The RIB asks on export, when it
+    /// evaluates a peer's whole Adj-RIB-Out (the first drain after the
+    /// session came up or after the export policy was replaced): it then
+    /// looks only at those prefixes and at those the peer holds (to
+    /// withdraw what is now denied), so a host that is sent one route
+    /// costs that route, not a walk of the table and a policy call per
+    /// prefix. It never asks more than
     /// that, so the policy is still called for each route it does look
     /// at. The default, `None` (no claim), is always correct; so is a
     /// range wider than needed.

@@ -399,7 +399,7 @@ fn family_slot(f: Family) -> Option<usize> {
 /// the ranges' order, overlaps repeated).
 fn full_sync_items<P: TriePrefix + Into<IpNet>>(
     trie: &PrefixTrie<P, Entry>,
-    bound: Option<&[PrefixRange]>,
+    bound: Option<&(Vec<PrefixRange>, bool)>,
     of_net: fn(&IpNet) -> Option<P>,
     wanted: &impl Fn(&Entry) -> bool,
     items: &mut Vec<(IpNet, Option<SlotRef>)>,
@@ -412,7 +412,7 @@ fn full_sync_items<P: TriePrefix + Into<IpNet>>(
     };
     match bound {
         None => trie.iter_slots().for_each(|(q, s, e)| add(q, s, e)),
-        Some(ranges) => {
+        Some((ranges, _)) => {
             for r in ranges {
                 let Some(q) = of_net(&r.prefix) else {
                     continue;
@@ -421,6 +421,40 @@ fn full_sync_items<P: TriePrefix + Into<IpNet>>(
                     add(q, s, e);
                 }
             }
+        }
+    }
+}
+
+/// The prefixes of `trie` where `peer` holds an Adj-RIB-Out record, with
+/// their slots, appended to `items`: found in the chunks marked in `bits`
+/// (see [`Peer::chunks`]), in slot order.
+fn sent_items<P: TriePrefix + Into<IpNet>>(
+    trie: &PrefixTrie<P, Entry>,
+    bits: &[u64],
+    peer: u16,
+    items: &mut Vec<(IpNet, Option<SlotRef>)>,
+) {
+    for_each_marked(bits, |c| {
+        for s in c..c + (1 << CHUNK_SHIFT) {
+            let sent = trie
+                .value_in_slot(s)
+                .is_some_and(|e| e.out.iter().any(|o| o.peer == peer));
+            if let Some((q, _)) = trie.by_slot(s).filter(|_| sent) {
+                let q = q.into();
+                items.push((q, Some(SlotRef::new(&q, s))));
+            }
+        }
+    });
+}
+
+/// Calls `f` with the first slot of every chunk marked in `bits`.
+fn for_each_marked(bits: &[u64], mut f: impl FnMut(u32)) {
+    for (w, &word) in bits.iter().enumerate() {
+        let mut left = word;
+        while left != 0 {
+            let b = left.trailing_zeros();
+            left &= left - 1;
+            f((w as u32 * 64 + b) << CHUNK_SHIFT);
         }
     }
 }
@@ -1344,17 +1378,20 @@ impl Rib {
         // (prefix, slot): in prefix order, once each.
         let mut items: Vec<(IpNet, Option<SlotRef>)> = Vec::new();
         if full {
-            // A family the peer holds nothing of, under an export policy
-            // that names the only prefixes it can permit: only those are
-            // looked at (a host sent the default route costs that route).
+            // Under an export policy that names the only prefixes it can
+            // permit, only those are looked at, and the prefixes the peer
+            // holds (found through its chunks), whose withdrawal the
+            // policy may now ask for: a host sent the default route costs
+            // that route, also when its policy is replaced.
             let bounds = [(0, Family::IPV4_UNICAST), (1, Family::IPV6_UNICAST)].map(|(i, f)| {
-                if p.counts[i].advertised != 0 || !families.contains(f) {
+                if !families.contains(f) {
                     return None;
                 }
                 p.cfg
                     .export
                     .permitted_prefixes(f)
                     .filter(|r| r.len() <= MAX_BOUND_RANGES)
+                    .map(|r| (r, p.counts[i].advertised != 0))
             });
             if bounds.iter().all(Option::is_none) {
                 items.reserve(self.v4.len() + self.v6.len());
@@ -1364,14 +1401,20 @@ impl Rib {
                     IpNet::V4(q) => Some(*q),
                     IpNet::V6(_) => None,
                 };
-                full_sync_items(&self.v4, bounds[0].as_deref(), of_net, &wanted, &mut items);
+                full_sync_items(&self.v4, bounds[0].as_ref(), of_net, &wanted, &mut items);
+                if bounds[0].as_ref().is_some_and(|b| b.1) {
+                    sent_items(&self.v4, &p.chunks[0], t, &mut items);
+                }
             }
             if families.contains(Family::IPV6_UNICAST) {
                 let of_net = |n: &IpNet| match n {
                     IpNet::V6(q) => Some(*q),
                     IpNet::V4(_) => None,
                 };
-                full_sync_items(&self.v6, bounds[1].as_deref(), of_net, &wanted, &mut items);
+                full_sync_items(&self.v6, bounds[1].as_ref(), of_net, &wanted, &mut items);
+                if bounds[1].as_ref().is_some_and(|b| b.1) {
+                    sent_items(&self.v6, &p.chunks[1], t, &mut items);
+                }
             }
             if bounds.iter().any(Option::is_some) {
                 // Ranges come in any order and may overlap.
@@ -1606,10 +1649,12 @@ impl Rib {
         }
     }
 
-    /// A peer's Adj-RIB-In after policy, in prefix order.
+    /// A peer's Adj-RIB-In after policy, in prefix order. It costs the
+    /// peer's routes, not the table: the RIB keeps, per peer, which parts
+    /// of the table may hold its routes.
     pub fn adj_rib_in(&self, peer: PeerId) -> Vec<(Nlri, RoutePath)> {
         let mut v = Vec::new();
-        self.for_each_entry(|prefix, e| {
+        self.for_each_entry_of(peer, |prefix, e| {
             for p in e.paths.iter().filter(|p| p.peer == peer.0) {
                 v.push((
                     Nlri {
@@ -1620,6 +1665,8 @@ impl Rib {
                 ));
             }
         });
+        // Stable: a prefix's paths stay in their order.
+        v.sort_by_key(|x| x.0.prefix);
         v
     }
 
@@ -1641,14 +1688,15 @@ impl Rib {
     }
 
     /// What `peer` has been given by [`drain_adj_rib_out`](Self::drain_adj_rib_out)
-    /// and not withdrawn since, in prefix order.
+    /// and not withdrawn since, in prefix order. It costs the peer's
+    /// routes, not the table.
     pub fn adj_rib_out(&self, peer: PeerId) -> Vec<(Nlri, Arc<RouteAttrs>)> {
         let ap = self
             .st
             .peer_ref(peer)
             .is_ok_and(|p| p.cfg.add_path_send != AddPathSend::Single);
         let mut v = Vec::new();
-        self.for_each_entry(|prefix, e| {
+        self.for_each_entry_of(peer, |prefix, e| {
             for o in e.out.iter().filter(|o| o.peer == peer.0) {
                 let path_id = ap.then_some(o.out_path_id);
                 v.push((Nlri { prefix, path_id }, self.st.attrs.get(o.attrs).clone()));
@@ -1702,13 +1750,27 @@ impl Rib {
         }
     }
 
-    fn for_each_entry(&self, mut f: impl FnMut(IpNet, &Entry)) {
-        for (p, e) in self.v4.iter() {
-            f(IpNet::V4(p), e);
-        }
-        for (p, e) in self.v6.iter() {
-            f(IpNet::V6(p), e);
-        }
+    /// Calls `f` on the entries that may hold a path or an Adj-RIB-Out
+    /// record of `peer` (those in its [`Peer::chunks`]), in no particular
+    /// order; on none for an unknown peer.
+    fn for_each_entry_of(&self, peer: PeerId, mut f: impl FnMut(IpNet, &Entry)) {
+        let Ok(p) = self.st.peer_ref(peer) else {
+            return;
+        };
+        for_each_marked(&p.chunks[0], |c| {
+            for s in c..c + (1 << CHUNK_SHIFT) {
+                if let Some((q, e)) = self.v4.by_slot(s) {
+                    f(IpNet::V4(q), e);
+                }
+            }
+        });
+        for_each_marked(&p.chunks[1], |c| {
+            for s in c..c + (1 << CHUNK_SHIFT) {
+                if let Some((q, e)) = self.v6.by_slot(s) {
+                    f(IpNet::V6(q), e);
+                }
+            }
+        });
     }
 
     /// Calls `f` on every entry (unordered), then drops the removable ones.

@@ -93,10 +93,12 @@ fn import_verdict(variant: u8, r: &PolicyRoute<'_>) -> Verdict {
 }
 
 /// What export variant 4 claims it may permit
-/// ([`Policy::permitted_prefixes`]): 10.0.0.0/22's /24s (wider than it
+/// ([`Policy::permitted_prefixes`]): 10.0.0.0/23's /24s (wider than it
 /// permits), 10.0.1.0/24 again (overlapping), 10.0.4.0/23's /24s and
 /// 2001:db8:7::/48. It permits 10.0.1.0/24, 10.0.4.0/24, 10.0.5.0/24 and
-/// 2001:db8:7::/48.
+/// 2001:db8:7::/48. Prefixes of both families are left out of the claim,
+/// so a peer that switches to it from another variant must have those
+/// withdrawn.
 fn export_ranges() -> Vec<PrefixRange> {
     let r = |p: &str, min_len, max_len| PrefixRange {
         prefix: p.parse().unwrap(),
@@ -105,7 +107,7 @@ fn export_ranges() -> Vec<PrefixRange> {
     };
     vec![
         r("10.0.4.0/23", 24, 24),
-        r("10.0.0.0/22", 24, 24),
+        r("10.0.0.0/23", 24, 24),
         PrefixRange::exact("10.0.1.0/24".parse().unwrap()),
         r("2001:db8:7::/48", 48, 48),
     ]
@@ -682,6 +684,31 @@ impl Harness {
             .map(|(p, (peer, a))| (*p, (peer.index() - 1, a.clone())))
             .collect();
         assert_eq!(fib, want, "Loc-RIB change stream");
+        // Each peer's Adj-RIB-In after policy, in prefix order (read
+        // through the peer's chunk maps, not a walk of the table).
+        for t in 0..4 {
+            let got: Vec<(IpNet, RouteAttrs, u16)> = self
+                .rib
+                .adj_rib_in(self.ids[t])
+                .into_iter()
+                .map(|(n, r)| {
+                    assert_eq!(r.peer, self.ids[t]);
+                    (n.prefix, (*r.attrs).clone(), r.weight)
+                })
+                .collect();
+            let mut want: Vec<(IpNet, RouteAttrs, u16)> = (0..8)
+                .map(prefix)
+                .flat_map(|p| {
+                    self.model
+                        .paths(&p)
+                        .into_iter()
+                        .filter(|x| x.0 == t)
+                        .map(move |(_, a, w)| (p, a, w))
+                })
+                .collect();
+            want.sort_by_key(|x| x.0);
+            assert_eq!(got, want, "Adj-RIB-In of peer {t}");
+        }
         // Address lookups (through the DIR-24-8 index for IPv4), one by
         // one and batched, inside each prefix and just outside it.
         let mut addrs = Vec::new();

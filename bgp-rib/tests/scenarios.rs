@@ -1714,6 +1714,33 @@ fn hosts_come_and_go_at_the_cost_of_their_routes() {
         ]
     );
 
+    // Back to a policy that names its prefixes, with a route sent: only
+    // those prefixes and the one the host holds are looked at, and what
+    // the policy now drops is withdrawn.
+    calls.swap(0, std::sync::atomic::Ordering::Relaxed);
+    rib.set_export_policy(host, Arc::new(DefaultOnly(Arc::clone(&calls))))
+        .unwrap();
+    let sent: Vec<(IpNet, bool)> = drain(&mut rib, host)
+        .into_iter()
+        .map(|(n, a)| (n.prefix, a.is_some()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            (net("0.0.0.0/0"), true),
+            (net("10.70.0.0/24"), false),
+            (net("::/0"), true)
+        ]
+    );
+    assert_eq!(calls.swap(0, std::sync::atomic::Ordering::Relaxed), 3);
+    let out: Vec<IpNet> = rib.adj_rib_out(host).iter().map(|x| x.0.prefix).collect();
+    assert_eq!(out, [net("0.0.0.0/0"), net("::/0")]);
+    // The same again: the defaults stay, nothing is sent.
+    rib.set_export_policy(host, Arc::new(DefaultOnly(Arc::clone(&calls))))
+        .unwrap();
+    assert!(drain(&mut rib, host).is_empty());
+    assert_eq!(calls.swap(0, std::sync::atomic::Ordering::Relaxed), 2);
+
     // Another host's paths in the first chunk, in chunk 70 (second word of
     // the bitmap) and in a new slot at the end; a graceful restart keeps
     // them stale, the End-of-RIB sweeps those not sent again.
@@ -1728,6 +1755,10 @@ fn hosts_come_and_go_at_the_cost_of_their_routes() {
     for p in mine {
         assert!(from(&rib, p).contains(&h2), "{p}");
     }
+    // Its Adj-RIB-In, in prefix order, from the chunks it holds paths in.
+    let ins: Vec<IpNet> = rib.adj_rib_in(h2).iter().map(|x| x.0.prefix).collect();
+    assert_eq!(ins, mine.map(net));
+    assert!(rib.adj_rib_in(host).iter().all(|x| x.1.peer == host));
     rib.peer_down_graceful(h2, [Family::IPV4_UNICAST].into_iter().collect(), None)
         .unwrap();
     for p in mine {
