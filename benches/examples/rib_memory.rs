@@ -37,14 +37,17 @@ fn report(what: &str, bytes: usize, paths: usize) {
 
 /// Loads ten peers into a RIB; `shared` gives every path one attribute set
 /// (so the figure is the structure without attribute storage).
-fn load(v4: &[IpNet], shared: bool, index: bool) -> (Rib, Vec<bgp_rib::PeerId>) {
+/// With `soft`, every peer has soft-reconfiguration inbound (its
+/// pre-policy routes are kept too).
+fn load(v4: &[IpNet], shared: bool, index: bool, soft: bool) -> (Rib, Vec<bgp_rib::PeerId>) {
     let mut cfg = RibConfig::new(65000, [10, 0, 0, 254].into());
     cfg.ipv4_lpm_index = index;
     let mut rib = Rib::new(cfg);
     let ids: Vec<_> = (0..PEERS)
         .map(|i| {
-            rib.add_peer(PeerConfig::new(rib_data::peer_info(i as u8, 64600 + i)))
-                .unwrap()
+            let mut pc = PeerConfig::new(rib_data::peer_info(i as u8, 64600 + i));
+            pc.soft_reconfiguration_inbound = soft;
+            rib.add_peer(pc).unwrap()
         })
         .collect();
     let mut nlri = Vec::with_capacity(rib_data::PREFIXES_PER_SET);
@@ -75,7 +78,7 @@ fn main() {
 
     // bgp-rib: Adj-RIBs-In (post-policy) + Loc-RIB + attribute sets.
     let base = now();
-    let (mut rib, ids) = load(&t.v4, false, false);
+    let (mut rib, ids) = load(&t.v4, false, false, false);
     let in_only = now() - base;
     report(
         "bgp-rib: Adj-RIBs-In + Loc-RIB + attributes",
@@ -104,7 +107,7 @@ fn main() {
     drop(rib);
 
     let base = now();
-    let (rib, _) = load(&t.v4, true, false);
+    let (rib, _) = load(&t.v4, true, false, false);
     report(
         "bgp-rib: Adj-RIBs-In + Loc-RIB, one shared attribute set",
         now() - base,
@@ -113,12 +116,22 @@ fn main() {
     drop(rib);
 
     let base = now();
-    let (rib, _) = load(&t.v4, false, true);
+    let (rib, _) = load(&t.v4, false, true, false);
     report(
         "bgp-rib: Adj-RIBs-In + Loc-RIB + attributes + DIR-24-8",
         now() - base,
         paths,
     );
+    drop(rib);
+
+    let base = now();
+    let (rib, _) = load(&t.v4, false, false, true);
+    report(
+        "bgp-rib: ... with soft-reconfiguration inbound (pre-policy)",
+        now() - base,
+        paths,
+    );
+    println!("  ({} attribute sets interned)", rib.attribute_sets());
     drop(rib);
 
     // prefix-trie: a map from prefix to the peers' (peer, attribute index).

@@ -110,7 +110,9 @@ pub struct PeerConfig {
     /// (FRR's `remove-private-AS all`).
     pub remove_private_as: bool,
     /// Keep what the peer sent before import policy, so that a new import
-    /// policy takes effect without a ROUTE-REFRESH.
+    /// policy takes effect without a ROUTE-REFRESH. A route the policy
+    /// passes unchanged costs nothing more (its path stands for it); one
+    /// it changes or denies is kept beside it.
     pub soft_reconfiguration_inbound: bool,
     /// Send it a default route.
     pub default_originate: Option<DefaultOriginate>,

@@ -148,6 +148,11 @@ const P_BEST: u8 = 2;
 const P_MULTI: u8 = 4;
 const P_STALE: u8 = 8;
 const P_ELIGIBLE: u8 = 16;
+/// The path's attributes are also its peer's pre-policy route
+/// (soft-reconfiguration inbound): the import policy passed the route
+/// unchanged, so [`Peer::pre`] need not keep it (most routes, under a
+/// policy that filters but does not modify).
+const P_PRE: u8 = 128;
 const P_SRC_SHIFT: u8 = 5;
 const P_SRC_MASK: u8 = 3 << P_SRC_SHIFT;
 
@@ -296,7 +301,9 @@ struct Peer {
     established: bool,
     full_sync: bool,
     cursor: u64,
-    /// Pre-policy Adj-RIB-In (soft-reconfiguration inbound only).
+    /// Pre-policy Adj-RIB-In (soft-reconfiguration inbound only): the
+    /// routes whose path does not carry them ([`P_PRE`]), because the
+    /// import policy changed or denied them. Keys are truncated prefixes.
     pre: FxHashMap<(IpNet, Option<u32>), AttrId>,
     /// Graceful-restart deadlines for IPv4 and IPv6 unicast.
     stale_deadline: [Option<Instant>; 2],
@@ -892,12 +899,23 @@ impl Rib {
         if !p.cfg.soft_reconfiguration_inbound {
             return Ok(Reconfigured::RouteRefreshNeeded);
         }
-        let mut all: Vec<((IpNet, Option<u32>), AttrId)> =
-            p.pre.iter().map(|(k, v)| (*k, *v)).collect();
+        // The pre-policy routes: those kept apart (`true`), and those
+        // their paths carry. A path that changes or goes below hands its
+        // route over to the map itself (`upsert`, `remove_path`).
+        let p = self.st.peer_ref(peer)?;
+        let mut all: Vec<((IpNet, Option<u32>), AttrId, bool)> =
+            p.pre.iter().map(|(k, v)| (*k, *v, true)).collect();
+        self.for_each_entry_of(peer, |prefix, e| {
+            for x in e.paths.iter() {
+                if x.peer == peer.0 && x.flags & P_PRE != 0 {
+                    all.push(((prefix, x.path_id()), x.attrs, false));
+                }
+            }
+        });
         // In prefix order (IPv4 first), as `(IpNet, Option<u32>)` orders
         // them, but compared as integers: `IpNet`'s own comparison took two
         // thirds of the instructions of a full table's re-evaluation.
-        all.sort_unstable_by_key(|&((prefix, path_id), _)| match prefix {
+        all.sort_unstable_by_key(|&((prefix, path_id), _, _)| match prefix {
             IpNet::V4(n) => (
                 false,
                 u128::from(n.addr().to_bits()),
@@ -914,7 +932,9 @@ impl Rib {
         // The policy's answer per (checked set, family), with a reference
         // held for each set to store.
         let mut answers: FxHashMap<(AttrId, usize), Option<AttrId>> = FxHashMap::default();
-        for ((prefix, path_id), raw) in all {
+        // Routes kept apart that the new policy passes unchanged.
+        let mut settle = Vec::new();
+        for ((prefix, path_id), raw, apart) in all {
             let c = match checked.get(&raw) {
                 Some(c) => *c,
                 None => {
@@ -932,28 +952,43 @@ impl Rib {
                 continue;
             };
             let f = family_index(&prefix);
-            let Some(all) = shared[f] else {
-                self.import_one(peer.0, prefix, path_id, id, Source::Bgp, InsertHint::NONE);
-                continue;
-            };
-            let answer = match answers.get(&(id, f)) {
-                Some(a) => *a,
+            let stored = match shared[f] {
                 None => {
-                    let a = self.batch_answer(peer.0, all, prefix, path_id, id);
-                    answers.insert((id, f), a);
-                    a
+                    // The stored set, with the reference `upsert` takes.
+                    self.import_answer(peer.0, prefix, path_id, id, Source::Bgp)
+                }
+                Some(all) => {
+                    let answer = match answers.get(&(id, f)) {
+                        Some(a) => *a,
+                        None => {
+                            let a = self.batch_answer(peer.0, all, prefix, path_id, id);
+                            answers.insert((id, f), a);
+                            a
+                        }
+                    };
+                    if let Some(w) = answer {
+                        self.st.attrs.retain(w);
+                    }
+                    answer
                 }
             };
-            match answer {
-                Some(w) => {
-                    self.st.attrs.retain(w);
-                    self.upsert(peer.0, prefix, path_id, w, Source::Bgp, InsertHint::NONE);
-                }
+            match stored {
+                Some(w) => self.upsert(peer.0, prefix, path_id, w, Source::Bgp, InsertHint::NONE),
                 None => self.remove_path(peer.0, prefix, path_id),
+            }
+            if apart && stored == Some(raw) {
+                settle.push((prefix, path_id));
             }
         }
         for c in answers.into_values().chain(checked.into_values()).flatten() {
             self.st.attrs.release(c);
+        }
+        self.settle_pre(peer.0, settle.into_iter());
+        // A map emptied by a policy that no longer changes routes gives
+        // its memory back.
+        let pre = &mut self.st.peer_mut(peer)?.pre;
+        if pre.len() < pre.capacity() / 4 {
+            pre.shrink_to_fit();
         }
         Ok(Reconfigured::Reevaluated)
     }
@@ -1062,12 +1097,16 @@ impl Rib {
         let checked = self.st.ingress(peer.0, attrs);
         let id = checked.map(|a| self.st.attrs.intern(a, 0));
         if let Some(r) = raw {
+            // Kept apart for now; `settle_pre` below moves those that
+            // the policy passes unchanged onto their paths.
             for n in nlri {
+                let key = (n.prefix.trunc(), n.path_id);
+                let was = self.take_pre(peer.0, key);
                 self.st.attrs.retain(r);
                 let p = self.st.peer_mut(peer)?;
-                match p.pre.insert((n.prefix, n.path_id), r) {
-                    Some(old) => self.st.attrs.release(old),
-                    None => p.counts[family_index(&n.prefix)].received += 1,
+                p.pre.insert(key, r);
+                if !was {
+                    p.counts[family_index(&n.prefix)].received += 1;
                 }
             }
         }
@@ -1087,6 +1126,9 @@ impl Rib {
                 }
             }
         }
+        if raw.is_some() && !defer {
+            self.settle_pre(peer.0, nlri.iter().map(|n| (n.prefix.trunc(), n.path_id)));
+        }
         for i in raw.into_iter().chain(id) {
             self.st.attrs.release(i);
         }
@@ -1097,11 +1139,8 @@ impl Rib {
     pub fn withdraw(&mut self, peer: PeerId, nlri: &[Nlri]) -> Result<(), RibError> {
         let defer = self.st.peer_ref(peer)?.defers();
         for n in nlri {
-            if let Ok(p) = self.st.peer_mut(peer) {
-                if let Some(old) = p.pre.remove(&(n.prefix, n.path_id)) {
-                    p.counts[family_index(&n.prefix)].received -= 1;
-                    self.st.attrs.release(old);
-                }
+            if self.take_pre(peer.0, (n.prefix.trunc(), n.path_id)) {
+                self.st.counts(peer.0, family_index(&n.prefix)).received -= 1;
             }
             if defer {
                 self.hold(peer.0, n, None);
@@ -1683,6 +1722,17 @@ impl Rib {
                 (Nlri { prefix, path_id }, self.st.attrs.get(id).clone())
             })
             .collect();
+        self.for_each_entry_of(peer, |prefix, e| {
+            for x in e.paths.iter() {
+                if x.peer == peer.0 && x.flags & P_PRE != 0 {
+                    let n = Nlri {
+                        prefix,
+                        path_id: x.path_id(),
+                    };
+                    v.push((n, self.st.attrs.get(x.attrs).clone()));
+                }
+            }
+        });
         v.sort_by_key(|x| x.0);
         v
     }
@@ -1855,7 +1905,11 @@ impl Rib {
         }
         let t = peer.0;
         // The Adj-RIB-Out of a closed session is empty; nothing is sent.
+        // Its paths no longer stand for pre-policy routes.
         self.walk_peer(t, [true, true], |st, _, _, e| {
+            for p in e.paths.iter_mut().filter(|p| p.peer == t) {
+                p.flags &= !P_PRE;
+            }
             e.out.retain(|o| {
                 if o.peer == t {
                     st.attrs.release(o.attrs);
@@ -1891,7 +1945,12 @@ impl Rib {
                     };
                 if go {
                     touched |= p.flags & (P_BEST | P_MULTI) != 0;
-                    st.attrs.release(p.attrs);
+                    if p.flags & P_PRE != 0 {
+                        // The pre-policy route stays (AFI/SAFI disable).
+                        st.keep_pre(peer, (prefix, p.path_id()), p.attrs);
+                    } else {
+                        st.attrs.release(p.attrs);
+                    }
                 }
                 !go
             });
@@ -1905,9 +1964,15 @@ impl Rib {
     fn mark_stale_slot(&mut self, peer: u16, fam: usize, deadline: Option<Instant>) {
         let mut fams = [false; 2];
         fams[fam] = true;
-        self.walk_peer(peer, fams, |_, _, _, e| {
+        self.walk_peer(peer, fams, |st, prefix, _, e| {
             for p in e.paths.iter_mut().filter(|p| p.peer == peer) {
-                p.flags |= P_STALE;
+                if p.flags & P_PRE != 0 {
+                    // A stale path is not the route received since (an
+                    // enhanced route refresh keeps the session up).
+                    st.attrs.retain(p.attrs);
+                    st.keep_pre(peer, (prefix, p.path_id()), p.attrs);
+                }
+                p.flags = (p.flags | P_STALE) & !P_PRE;
             }
         });
         if let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) {
@@ -2142,9 +2207,14 @@ impl Rib {
                         }
                         touched = x.flags & (P_BEST | P_MULTI) != 0;
                         let old = x.attrs;
+                        let pre = x.flags & P_PRE != 0;
                         x.attrs = id;
                         x.flags = (x.flags & (P_BEST | P_MULTI | P_ELIGIBLE)) | flags;
-                        st.attrs.release(old);
+                        if pre {
+                            st.keep_pre(peer, (prefix.trunc(), path_id), old);
+                        } else {
+                            st.attrs.release(old);
+                        }
                     }
                     None => {
                         e.paths.push(path);
@@ -2154,6 +2224,63 @@ impl Rib {
             }
             st.recompute(r, e, touched);
         })
+    }
+
+    /// The path of `peer` with `path_id` at `prefix` (truncated), mutably.
+    fn path_mut(&mut self, peer: u16, prefix: IpNet, path_id: Option<u32>) -> Option<&mut Path> {
+        by_family!(self, prefix, |trie, p| trie
+            .get_mut(&p)?
+            .paths
+            .iter_mut()
+            .find(|x| x.is(peer, path_id)))
+    }
+
+    /// Takes `peer`'s pre-policy route `key` (a truncated prefix) out of
+    /// where it is kept, [`Peer::pre`] or the flag of its path
+    /// ([`P_PRE`]), and lets go of it: whether there was one.
+    fn take_pre(&mut self, peer: u16, key: (IpNet, Option<u32>)) -> bool {
+        let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) else {
+            return false;
+        };
+        if let Some(old) = p.pre.remove(&key) {
+            self.st.attrs.release(old);
+            return true;
+        }
+        match self.path_mut(peer, key.0, key.1) {
+            Some(x) if x.flags & P_PRE != 0 => {
+                // The path keeps its reference for its own attributes.
+                x.flags &= !P_PRE;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// For each of `peer`'s pre-policy routes `keys` kept in
+    /// [`Peer::pre`]: when its path (not stale) has the same attributes,
+    /// the path carries it from now on ([`P_PRE`]) and the map lets go.
+    fn settle_pre(&mut self, peer: u16, keys: impl Iterator<Item = (IpNet, Option<u32>)>) {
+        for key in keys {
+            let Some(Some(p)) = self.st.peers.get(usize::from(peer)) else {
+                return;
+            };
+            let Some(&raw) = p.pre.get(&key) else {
+                continue;
+            };
+            let same = match self.path_mut(peer, key.0, key.1) {
+                Some(x) if x.attrs == raw && x.flags & P_STALE == 0 => {
+                    x.flags |= P_PRE;
+                    true
+                }
+                _ => false,
+            };
+            if same {
+                if let Some(Some(p)) = self.st.peers.get_mut(usize::from(peer)) {
+                    p.pre.remove(&key);
+                }
+                self.st.attrs.release(raw);
+            }
+        }
     }
 
     fn remove_path(&mut self, peer: u16, prefix: IpNet, path_id: Option<u32>) {
@@ -2167,7 +2294,11 @@ impl Rib {
                 return;
             };
             let x = e.paths.remove(i);
-            st.attrs.release(x.attrs);
+            if x.flags & P_PRE != 0 {
+                st.keep_pre(peer, (prefix, path_id), x.attrs);
+            } else {
+                st.attrs.release(x.attrs);
+            }
             st.counts(peer, family_index(&prefix)).accepted -= 1;
             let r = SlotRef::new(&prefix, slot);
             st.recompute(r, e, x.flags & (P_BEST | P_MULTI) != 0);
@@ -2382,6 +2513,21 @@ impl State {
             .as_mut()
             .expect("paths refer to live peers")
             .counts[fam]
+    }
+
+    /// Keeps `id` (whose reference the caller hands over) as peer `i`'s
+    /// pre-policy route `key` in [`Peer::pre`]: a path that carried it
+    /// ([`P_PRE`]) changes or goes.
+    fn keep_pre(&mut self, i: u16, key: (IpNet, Option<u32>), id: AttrId) {
+        let p = self.peers[usize::from(i)]
+            .as_mut()
+            .expect("paths refer to live peers");
+        if let Some(old) = p.pre.insert(key, id) {
+            // Invariant: a route is kept in one place, so this is not
+            // reached; should it be, the reference is still returned.
+            debug_assert!(false, "pre-policy route kept twice");
+            self.attrs.release(old);
+        }
     }
 
     fn cluster_id(&self) -> Ipv4Addr {

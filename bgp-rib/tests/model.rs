@@ -708,6 +708,20 @@ impl Harness {
                 .collect();
             want.sort_by_key(|x| x.0);
             assert_eq!(got, want, "Adj-RIB-In of peer {t}");
+            // Before policy: what the peer sent, with soft-reconfiguration
+            // inbound (kept on the paths the policy passed unchanged).
+            let pre: Vec<(IpNet, RouteAttrs)> = self
+                .rib
+                .adj_rib_in_pre_policy(self.ids[t])
+                .into_iter()
+                .map(|(n, a)| (n.prefix, (*a).clone()))
+                .collect();
+            let want: Vec<(IpNet, RouteAttrs)> = if PEERS[t].2 {
+                self.model.sent[t].clone().into_iter().collect()
+            } else {
+                Vec::new()
+            };
+            assert_eq!(pre, want, "Adj-RIB-In before policy of peer {t}");
         }
         // Address lookups (through the DIR-24-8 index for IPv4), one by
         // one and batched, inside each prefix and just outside it.

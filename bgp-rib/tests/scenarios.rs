@@ -904,6 +904,71 @@ fn soft_reconfiguration_and_route_refresh() {
     );
     let now: Vec<IpNet> = rib.loc_rib().map(|(p, _)| p).collect();
     assert_eq!(now, [net("198.51.100.0/24")], "the hard peer must resend");
+
+    // Routes the policy passes unchanged are kept once, on their paths;
+    // they stay pre-policy routes through an enhanced route refresh
+    // (stale, then sent again), a withdrawal and a session reset.
+    let pre = |rib: &Rib| -> Vec<IpNet> {
+        let v: Vec<IpNet> = rib
+            .adj_rib_in_pre_policy(soft)
+            .iter()
+            .map(|x| x.0.prefix)
+            .collect();
+        let c = rib.peer_counts(soft, Family::IPV4_UNICAST).unwrap();
+        assert_eq!(c.received, v.len());
+        v
+    };
+    announce(&mut rib, soft, route(&[65001], 11), &["198.51.100.0/25"]);
+    let both = [net("198.51.100.0/24"), net("198.51.100.0/25")];
+    assert_eq!(pre(&rib), both);
+    rib.mark_stale(soft, Family::IPV4_UNICAST, None).unwrap();
+    assert_eq!(pre(&rib), both);
+    announce(&mut rib, soft, route(&[65001], 11), &["198.51.100.0/24"]);
+    assert_eq!(pre(&rib), both);
+    // Sent again with other attributes: the new ones are the route.
+    announce(
+        &mut rib,
+        soft,
+        route(&[65001, 65009], 11),
+        &["198.51.100.0/25"],
+    );
+    let pre_attrs = rib.adj_rib_in_pre_policy(soft);
+    assert_eq!(pre_attrs[1].1.as_path, route(&[65001, 65009], 11).as_path);
+    rib.end_of_rib(soft, Family::IPV4_UNICAST).unwrap();
+    assert_eq!(pre(&rib), both);
+    rib.withdraw(soft, &[Nlri::new(net("198.51.100.0/24"))])
+        .unwrap();
+    assert_eq!(pre(&rib), [net("198.51.100.0/25")]);
+    // A policy that changes the route: the route received is kept apart.
+    let lp = Arc::new(|r: &PolicyRoute<'_>| {
+        let mut attrs = r.attrs.clone();
+        attrs.med = Some(7);
+        Verdict::Modified(Box::new(bgp_rib::policy::Modified { attrs, weight: 0 }))
+    }) as bgp_rib::SharedPolicy;
+    assert_eq!(
+        rib.set_import_policy(soft, lp).unwrap(),
+        Reconfigured::Reevaluated
+    );
+    let pre_attrs = rib.adj_rib_in_pre_policy(soft);
+    assert_eq!(pre_attrs.len(), 1);
+    assert_eq!(pre_attrs[0].1.med, None);
+    assert_eq!(
+        rib.best(&net("198.51.100.0/25")).unwrap().attrs.med,
+        Some(7)
+    );
+    assert_eq!(
+        rib.set_import_policy(soft, Arc::new(bgp_rib::policy::PermitAll))
+            .unwrap(),
+        Reconfigured::Reevaluated
+    );
+    assert_eq!(rib.best(&net("198.51.100.0/25")).unwrap().attrs.med, None);
+    assert_eq!(pre(&rib), [net("198.51.100.0/25")]);
+    rib.peer_down(soft).unwrap();
+    assert!(pre(&rib).is_empty());
+    rib.remove_peer(soft).unwrap();
+    rib.remove_peer(hard).unwrap();
+    rib.drain_loc_rib();
+    assert_eq!(rib.attribute_sets(), 0, "every reference given back");
 }
 
 /// A policy that sets LOCAL_PREF from the MED (and denies routes without
