@@ -403,10 +403,13 @@ fn family_slot(f: Family) -> Option<usize> {
 /// The prefixes of `trie` a full sync of a peer's Adj-RIB-Out looks at,
 /// with their slots, appended to `items`: those `wanted` says may concern
 /// the peer, of the whole table or, with `bound`, of those ranges only (in
-/// the ranges' order, overlaps repeated).
+/// the ranges' order, overlaps repeated), and then, when the bound's flag
+/// says the peer holds routes of the family, those it holds (found in the
+/// chunks of `sent`: its [`Peer::chunks`] and its index).
 fn full_sync_items<P: TriePrefix + Into<IpNet>>(
     trie: &PrefixTrie<P, Entry>,
     bound: Option<&(Vec<PrefixRange>, bool)>,
+    sent: (&[u64], u16),
     of_net: fn(&IpNet) -> Option<P>,
     wanted: &impl Fn(&Entry) -> bool,
     items: &mut Vec<(IpNet, Option<SlotRef>)>,
@@ -419,7 +422,7 @@ fn full_sync_items<P: TriePrefix + Into<IpNet>>(
     };
     match bound {
         None => trie.iter_slots().for_each(|(q, s, e)| add(q, s, e)),
-        Some((ranges, _)) => {
+        Some((ranges, holds)) => {
             for r in ranges {
                 let Some(q) = of_net(&r.prefix) else {
                     continue;
@@ -428,27 +431,30 @@ fn full_sync_items<P: TriePrefix + Into<IpNet>>(
                     add(q, s, e);
                 }
             }
+            if *holds {
+                let (bits, peer) = sent;
+                for_each_in_chunks(trie, bits, |q, s, e| {
+                    if e.out.iter().any(|o| o.peer == peer) {
+                        let q = q.into();
+                        items.push((q, Some(SlotRef::new(&q, s))));
+                    }
+                });
+            }
         }
     }
 }
 
-/// The prefixes of `trie` where `peer` holds an Adj-RIB-Out record, with
-/// their slots, appended to `items`: found in the chunks marked in `bits`
-/// (see [`Peer::chunks`]), in slot order.
-fn sent_items<P: TriePrefix + Into<IpNet>>(
+/// Calls `f` with the prefix, slot and entry of every value of `trie` in
+/// the chunks marked in `bits` (see [`Peer::chunks`]), in slot order.
+fn for_each_in_chunks<P: TriePrefix>(
     trie: &PrefixTrie<P, Entry>,
     bits: &[u64],
-    peer: u16,
-    items: &mut Vec<(IpNet, Option<SlotRef>)>,
+    mut f: impl FnMut(P, u32, &Entry),
 ) {
     for_each_marked(bits, |c| {
         for s in c..c + (1 << CHUNK_SHIFT) {
-            let sent = trie
-                .value_in_slot(s)
-                .is_some_and(|e| e.out.iter().any(|o| o.peer == peer));
-            if let Some((q, _)) = trie.by_slot(s).filter(|_| sent) {
-                let q = q.into();
-                items.push((q, Some(SlotRef::new(&q, s))));
+            if let Some((q, e)) = trie.by_slot(s) {
+                f(q, s, e);
             }
         }
     });
@@ -1440,20 +1446,30 @@ impl Rib {
                     IpNet::V4(q) => Some(*q),
                     IpNet::V6(_) => None,
                 };
-                full_sync_items(&self.v4, bounds[0].as_ref(), of_net, &wanted, &mut items);
-                if bounds[0].as_ref().is_some_and(|b| b.1) {
-                    sent_items(&self.v4, &p.chunks[0], t, &mut items);
-                }
+                let sent = (p.chunks[0].as_slice(), t);
+                full_sync_items(
+                    &self.v4,
+                    bounds[0].as_ref(),
+                    sent,
+                    of_net,
+                    &wanted,
+                    &mut items,
+                );
             }
             if families.contains(Family::IPV6_UNICAST) {
                 let of_net = |n: &IpNet| match n {
                     IpNet::V6(q) => Some(*q),
                     IpNet::V4(_) => None,
                 };
-                full_sync_items(&self.v6, bounds[1].as_ref(), of_net, &wanted, &mut items);
-                if bounds[1].as_ref().is_some_and(|b| b.1) {
-                    sent_items(&self.v6, &p.chunks[1], t, &mut items);
-                }
+                let sent = (p.chunks[1].as_slice(), t);
+                full_sync_items(
+                    &self.v6,
+                    bounds[1].as_ref(),
+                    sent,
+                    of_net,
+                    &wanted,
+                    &mut items,
+                );
             }
             if bounds.iter().any(Option::is_some) {
                 // Ranges come in any order and may overlap.
@@ -1807,20 +1823,8 @@ impl Rib {
         let Ok(p) = self.st.peer_ref(peer) else {
             return;
         };
-        for_each_marked(&p.chunks[0], |c| {
-            for s in c..c + (1 << CHUNK_SHIFT) {
-                if let Some((q, e)) = self.v4.by_slot(s) {
-                    f(IpNet::V4(q), e);
-                }
-            }
-        });
-        for_each_marked(&p.chunks[1], |c| {
-            for s in c..c + (1 << CHUNK_SHIFT) {
-                if let Some((q, e)) = self.v6.by_slot(s) {
-                    f(IpNet::V6(q), e);
-                }
-            }
-        });
+        for_each_in_chunks(&self.v4, &p.chunks[0], |q, _, e| f(IpNet::V4(q), e));
+        for_each_in_chunks(&self.v6, &p.chunks[1], |q, _, e| f(IpNet::V6(q), e));
     }
 
     /// Calls `f` on every entry (unordered), then drops the removable ones.
