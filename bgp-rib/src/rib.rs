@@ -400,17 +400,40 @@ fn family_slot(f: Family) -> Option<usize> {
     }
 }
 
+/// The prefix type of one family's trie, and the way from an `IpNet` to it.
+trait FamilyPrefix: TriePrefix + Into<IpNet> {
+    /// `n` when it is of this family.
+    fn of_net(n: IpNet) -> Option<Self>;
+}
+
+impl FamilyPrefix for Ipv4Net {
+    fn of_net(n: IpNet) -> Option<Self> {
+        match n {
+            IpNet::V4(q) => Some(q),
+            IpNet::V6(_) => None,
+        }
+    }
+}
+
+impl FamilyPrefix for Ipv6Net {
+    fn of_net(n: IpNet) -> Option<Self> {
+        match n {
+            IpNet::V6(q) => Some(q),
+            IpNet::V4(_) => None,
+        }
+    }
+}
+
 /// The prefixes of `trie` a full sync of a peer's Adj-RIB-Out looks at,
 /// with their slots, appended to `items`: those `wanted` says may concern
 /// the peer, of the whole table or, with `bound`, of those ranges only (in
 /// the ranges' order, overlaps repeated), and then, when the bound's flag
 /// says the peer holds routes of the family, those it holds (found in the
 /// chunks of `sent`: its [`Peer::chunks`] and its index).
-fn full_sync_items<P: TriePrefix + Into<IpNet>>(
+fn full_sync_items<P: FamilyPrefix>(
     trie: &PrefixTrie<P, Entry>,
     bound: Option<&(Vec<PrefixRange>, bool)>,
     sent: (&[u64], u16),
-    of_net: fn(&IpNet) -> Option<P>,
     wanted: &impl Fn(&Entry) -> bool,
     items: &mut Vec<(IpNet, Option<SlotRef>)>,
 ) {
@@ -424,7 +447,7 @@ fn full_sync_items<P: TriePrefix + Into<IpNet>>(
         None => trie.iter_slots().for_each(|(q, s, e)| add(q, s, e)),
         Some((ranges, holds)) => {
             for r in ranges {
-                let Some(q) = of_net(&r.prefix) else {
+                let Some(q) = P::of_net(r.prefix) else {
                     continue;
                 };
                 for (q, s, e) in trie.range_slots(&q, r.min_len, r.max_len) {
@@ -1442,34 +1465,12 @@ impl Rib {
                 items.reserve(self.v4.len() + self.v6.len());
             }
             if families.contains(Family::IPV4_UNICAST) {
-                let of_net = |n: &IpNet| match n {
-                    IpNet::V4(q) => Some(*q),
-                    IpNet::V6(_) => None,
-                };
                 let sent = (p.chunks[0].as_slice(), t);
-                full_sync_items(
-                    &self.v4,
-                    bounds[0].as_ref(),
-                    sent,
-                    of_net,
-                    &wanted,
-                    &mut items,
-                );
+                full_sync_items(&self.v4, bounds[0].as_ref(), sent, &wanted, &mut items);
             }
             if families.contains(Family::IPV6_UNICAST) {
-                let of_net = |n: &IpNet| match n {
-                    IpNet::V6(q) => Some(*q),
-                    IpNet::V4(_) => None,
-                };
                 let sent = (p.chunks[1].as_slice(), t);
-                full_sync_items(
-                    &self.v6,
-                    bounds[1].as_ref(),
-                    sent,
-                    of_net,
-                    &wanted,
-                    &mut items,
-                );
+                full_sync_items(&self.v6, bounds[1].as_ref(), sent, &wanted, &mut items);
             }
             if bounds.iter().any(Option::is_some) {
                 // Ranges come in any order and may overlap.
@@ -2012,31 +2013,22 @@ impl Rib {
         if apart * 2 < nlri.len() {
             return;
         }
-        /// The hints of `trie` for the prefixes of `nlri` that `pick`
-        /// keeps, collected in `keys` (scratch).
-        fn hints<P: TriePrefix>(
+        /// The hints of `trie` for the prefixes of `nlri` of its family,
+        /// collected in `keys` (scratch).
+        fn hints<P: FamilyPrefix>(
             trie: &PrefixTrie<P, Entry>,
             keys: &mut Vec<P>,
             nlri: &[Nlri],
-            pick: fn(IpNet) -> Option<P>,
             out: &mut Vec<InsertHint>,
         ) {
             keys.clear();
-            keys.extend(nlri.iter().filter_map(|n| pick(n.prefix)));
+            keys.extend(nlri.iter().filter_map(|n| P::of_net(n.prefix)));
             trie.insert_hints(keys, out);
         }
         if first.1 {
-            let pick = |p| match p {
-                IpNet::V6(p) => Some(p),
-                IpNet::V4(_) => None,
-            };
-            hints(&self.v6, &mut self.st.hint_keys6, nlri, pick, out);
+            hints(&self.v6, &mut self.st.hint_keys6, nlri, out);
         } else {
-            let pick = |p| match p {
-                IpNet::V4(p) => Some(p),
-                IpNet::V6(_) => None,
-            };
-            hints(&self.v4, &mut self.st.hint_keys4, nlri, pick, out);
+            hints(&self.v4, &mut self.st.hint_keys4, nlri, out);
         }
     }
 
