@@ -50,6 +50,22 @@
 //! route, go down, and come up again; then a border sends them the default
 //! route, each host's export policy is replaced, and each host's
 //! Adj-RIB-In and Adj-RIB-Out are listed: see [`host_flaps`].
+//!
+//! With `repeat` it inserts the table into a new RIB (its peer up, as in
+//! the `rib` bench) eight times in one process, dropping each RIB before
+//! the next, and prints each insertion's time and page faults: what
+//! criterion's `rib/insert_full_table/bgp-rib` measures. From the second
+//! insertion on, glibc has raised its mmap threshold (a process that frees
+//! a block it had mapped raises it to that block's size, up to 32 MiB), so
+//! the trie's arrays grow below it by copying on the heap instead of by
+//! `mremap`. `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072` fixes the
+//! threshold at its initial value and so takes that effect away;
+//! `repeat-reserve` calls `Rib::reserve` with the table's size before each
+//! insertion (outside the timed part), so that no array grows. Its
+//! reservations are each just below 32 MiB, so once the threshold is up
+//! they come from glibc's heap, and from the third round on they reuse the
+//! previous round's pages (a round then faults in none: what a relearnt
+//! table costs, not a fresh one).
 #![allow(missing_docs)]
 #![allow(clippy::disallowed_methods)] // a benchmark harness reads the clock
 
@@ -111,6 +127,11 @@ fn main() {
         }
     }
     let n: usize = input.iter().map(|x| x.1.len()).sum();
+    if mode.starts_with("repeat") {
+        let reserve = (mode == "repeat-reserve").then_some((t.v4.len(), t.v6.len()));
+        repeat(&input, n, reserve);
+        return;
+    }
     let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
     // `route-map…` and `export…`: the route-map as a policy, as bgp-policy
     // hands it to a RIB or (`-each`) asked about every route.
@@ -387,6 +408,37 @@ fn host_flaps(rib: &mut Rib, each: bool) {
 
 /// The time it takes to write one octet to each of `n` fresh pages of 4
 /// KiB: what the kernel charges for the memory itself, whoever uses it.
+/// `repeat`: the table into a new RIB eight times in one process, as
+/// criterion's `iter_batched` runs it (a clone of the input made before the
+/// clock starts; the RIB dropped after it stops).
+/// With `reserve`, [`Rib::reserve`] is called for (IPv4, IPv6) prefixes
+/// first.
+fn repeat(input: &[(bgp_wire::RouteAttrs, Vec<Nlri>)], n: usize, reserve: Option<(usize, usize)>) {
+    for round in 1..=8 {
+        let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
+        let p = rib
+            .add_peer(PeerConfig::new(rib_data::peer_info(0, 64600)))
+            .unwrap();
+        rib.peer_up(p).unwrap();
+        if let Some((v4, v6)) = reserve {
+            rib.reserve(v4, v6);
+        }
+        let input = input.to_vec();
+        let f0 = minflt();
+        let start = Instant::now();
+        for (attrs, nlri) in input {
+            rib.announce(p, attrs, &nlri).unwrap();
+        }
+        let el = start.elapsed();
+        println!(
+            "round {round}: {n} routes in {el:?}: {:.2} M routes/s, {} page faults",
+            n as f64 / el.as_secs_f64() / 1e6,
+            minflt() - f0
+        );
+        drop(rib);
+    }
+}
+
 fn touch_fresh_pages(n: u64) -> std::time::Duration {
     // Zeroed memory this large comes straight from the kernel (calloc,
     // mmap), its pages not yet faulted in.

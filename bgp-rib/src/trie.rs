@@ -776,6 +776,37 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
         }
     }
 
+    /// Reserves room for at least `additional` more prefixes (their value
+    /// slots, and the two nodes each may add), so that inserting them grows
+    /// no array, as [`Vec::reserve`] does for its elements.
+    ///
+    /// Growing arrays is cheap while the allocator can move their pages
+    /// (glibc's `mremap`), but not always: a glibc process that has freed a
+    /// large mapped block copies arrays smaller than that block on every
+    /// growth, which made a full table's insertion 1.25x slower in
+    /// `benches/README.md` (session 18). The memory is only reserved; its
+    /// pages are touched as prefixes fill it.
+    pub fn reserve(&mut self, additional: usize) {
+        let slots = additional.saturating_sub(self.free_values.len());
+        self.values.reserve(slots);
+        self.slot_node.reserve(slots);
+        let nodes = additional
+            .saturating_mul(2)
+            .saturating_sub(self.free_nodes.len());
+        self.nodes.reserve(nodes);
+    }
+
+    /// The capacities of the arrays [`reserve`](Self::reserve) reserves:
+    /// (nodes, value slots, slot-to-node map).
+    #[cfg(test)]
+    pub(crate) fn array_capacities(&self) -> (usize, usize, usize) {
+        (
+            self.nodes.capacity(),
+            self.values.capacity(),
+            self.slot_node.capacity(),
+        )
+    }
+
     /// Gives back the memory of nodes and value slots that no prefix uses
     /// now (a freed node or slot in the middle of the arrays stays
     /// reserved: nodes and slots do not move).
@@ -1733,6 +1764,48 @@ mod tests {
     /// plain walk from the root ends at, for groups longer than one round
     /// of [`HINT_GROUP`] keys, over a trie with its /16 table. Small enough
     /// for miri, which runs the prefetches of the walk (`prefetch.rs`).
+    /// After `reserve(n)`, inserting `n` new prefixes grows no array, with
+    /// freed nodes and slots waiting to be reused or not.
+    #[test]
+    fn reserve_leaves_nothing_to_grow() {
+        for removed in [false, true] {
+            let mut r = lcg(11);
+            let mut t = PrefixTrie::<Ipv4Net, u32>::new();
+            let first: Vec<Ipv4Net> = (0..3_000).map(|_| net(r(), (r() % 33) as u8)).collect();
+            for (i, p) in first.iter().enumerate() {
+                t.insert(*p, i as u32);
+            }
+            if removed {
+                for p in first.iter().step_by(3) {
+                    t.remove(*p);
+                }
+                assert!(!t.free_nodes.is_empty() && !t.free_values.is_empty());
+            }
+            // Random keys, most of which add a branch node as well.
+            let mut more = std::collections::BTreeSet::new();
+            while more.len() < 5_000 {
+                let p = net(r(), 8 + (r() % 25) as u8);
+                if t.get(&p).is_none() {
+                    more.insert(p);
+                }
+            }
+            t.reserve(more.len());
+            let before = t.array_capacities();
+            let (nodes, slots) = (t.nodes.len(), t.values.len());
+            for (i, p) in more.iter().enumerate() {
+                assert_eq!(t.insert(*p, i as u32), None);
+            }
+            assert_eq!(t.array_capacities(), before, "removed: {removed}");
+            // The reservation was used: the arrays did fill towards it.
+            assert!(t.nodes.len() > nodes + more.len() && t.values.len() > slots);
+            assert!(
+                more.iter()
+                    .enumerate()
+                    .all(|(i, p)| t.get(p) == Some(&(i as u32)))
+            );
+        }
+    }
+
     #[test]
     fn hints_name_the_deepest_covering_node() {
         let mut t = PrefixTrie::<Ipv4Net, u32>::new();
