@@ -3148,10 +3148,9 @@ mod tests {
         assert_eq!(size_of::<Option<Entry>>(), 32);
     }
 
-    /// A table whose one peer goes down keeps its memory for when it comes
-    /// back, until `shrink_to_fit`.
-    #[test]
-    fn memory_waits_for_the_table_until_shrunk() {
+    /// A RIB with one established eBGP peer, and attributes for its IPv4
+    /// routes.
+    fn one_ebgp_peer() -> (Rib, PeerId, RouteAttrs) {
         use crate::policy::PeerInfo;
         let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
         let p = rib
@@ -3170,6 +3169,14 @@ mod tests {
             as_path: bgp_wire::attr::AsPathBuf::sequence([64600]),
             ..RouteAttrs::default()
         };
+        (rib, p, attrs)
+    }
+
+    /// A table whose one peer goes down keeps its memory for when it comes
+    /// back, until `shrink_to_fit`.
+    #[test]
+    fn memory_waits_for_the_table_until_shrunk() {
+        let (mut rib, p, attrs) = one_ebgp_peer();
         let nlri: Vec<Nlri> = (0..20_000u32)
             .map(|i| Nlri::new(IpNet::V4(Ipv4Net::new((i << 8).into(), 24).unwrap())))
             .collect();
@@ -3196,24 +3203,7 @@ mod tests {
     /// arrays or the Loc-RIB change list.
     #[test]
     fn reserve_makes_room_for_a_table() {
-        use crate::policy::PeerInfo;
-        let mut rib = Rib::new(RibConfig::new(65000, [10, 0, 0, 254].into()));
-        let p = rib
-            .add_peer(PeerConfig::new(PeerInfo {
-                address: [192, 0, 2, 1].into(),
-                local_address: [192, 0, 2, 254].into(),
-                asn: 64600,
-                local_asn: 65000,
-                router_id: [10, 0, 0, 1].into(),
-                role: None,
-            }))
-            .unwrap();
-        rib.peer_up(p).unwrap();
-        let attrs = RouteAttrs {
-            next_hop: Some(NextHop::V4([192, 0, 2, 1].into())),
-            as_path: bgp_wire::attr::AsPathBuf::sequence([64600]),
-            ..RouteAttrs::default()
-        };
+        let (mut rib, p, attrs) = one_ebgp_peer();
         // /32s spread over the space: each adds a branch node too.
         let v4: Vec<Nlri> = (0..20_000u32)
             .map(|i| {
