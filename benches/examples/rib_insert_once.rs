@@ -406,8 +406,6 @@ fn host_flaps(rib: &mut Rib, each: bool) {
     );
 }
 
-/// The time it takes to write one octet to each of `n` fresh pages of 4
-/// KiB: what the kernel charges for the memory itself, whoever uses it.
 /// `repeat`: the table into a new RIB eight times in one process, as
 /// criterion's `iter_batched` runs it (a clone of the input made before the
 /// clock starts; the RIB dropped after it stops).
@@ -439,6 +437,8 @@ fn repeat(input: &[(bgp_wire::RouteAttrs, Vec<Nlri>)], n: usize, reserve: Option
     }
 }
 
+/// The time it takes to write one octet to each of `n` fresh pages of 4
+/// KiB: what the kernel charges for the memory itself, whoever uses it.
 fn touch_fresh_pages(n: u64) -> std::time::Duration {
     // Zeroed memory this large comes straight from the kernel (calloc,
     // mmap), its pages not yet faulted in.

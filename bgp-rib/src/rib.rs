@@ -1789,7 +1789,7 @@ impl Rib {
     /// Without it the arrays grow by doubling, which costs nothing more
     /// while the allocator can move pages rather than copy them; in a glibc
     /// process that has freed a large block before, it copies, and a full
-    /// table's insertion took 1.25x as long (`benches/README.md`,
+    /// table's insertion took about 1.3x as long (`benches/README.md`,
     /// session 18).
     pub fn reserve(&mut self, v4: usize, v6: usize) {
         self.v4.reserve(v4);

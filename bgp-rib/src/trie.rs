@@ -783,7 +783,7 @@ impl<P: TriePrefix, V> PrefixTrie<P, V> {
     /// Growing arrays is cheap while the allocator can move their pages
     /// (glibc's `mremap`), but not always: a glibc process that has freed a
     /// large mapped block copies arrays smaller than that block on every
-    /// growth, which made a full table's insertion 1.25x slower in
+    /// growth, which made a full table's insertion about 1.3x slower in
     /// `benches/README.md` (session 18). The memory is only reserved; its
     /// pages are touched as prefixes fill it.
     pub fn reserve(&mut self, additional: usize) {
